@@ -1,0 +1,69 @@
+package dev.runboard;
+
+import dev.runboard.config.AppConfig;
+import dev.runboard.health.HealthRoutes;
+import dev.runboard.store.Pools;
+import dev.runboard.store.Sql;
+import dev.runboard.web.ApiException;
+import dev.runboard.web.FailureHandler;
+import dev.runboard.web.Responses;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.sqlclient.Pool;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP server: one instance per event loop ({@code http.instances}), all sharing one port. It mounts each
+ * area's routes on one router: health, metrics, then the API, with the dashboard ({@code webroot/}) last.
+ *
+ * <p>Reads {@code http.*}, {@code db.*} and {@code metrics.enabled}. On undeploy it stops accepting connections
+ * and gives in-flight requests up to {@code http.shutdownTimeout} to finish. The actual port is published in the
+ * local map {@link #LOCAL_MAP} (useful when {@code http.port} is 0).
+ */
+public class HttpVerticle extends VerticleBase {
+
+  static final String LOCAL_MAP = "runboard.http";
+  static final String ACTUAL_PORT = "port";
+
+  private final PrometheusMeterRegistry metrics;
+  private AppConfig config;
+  private HttpServer server;
+
+  HttpVerticle(PrometheusMeterRegistry metrics) {
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    config = AppConfig.from(config());
+    Pool pool = Pools.shared(vertx, config);
+    return Sql.load(vertx).compose(sql -> {
+      Router router = Router.router(vertx);
+      router.route().failureHandler(new FailureHandler());
+      router.route("/health/*").subRouter(HealthRoutes.router(vertx, pool, sql));
+      if (metrics != null) {
+        router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
+      }
+      router.route("/api/*").handler(ctx -> Responses.sendError(ctx, ApiException.notFound("No such API route.")));
+      router.route().handler(StaticHandler.create("webroot").setCachingEnabled(true));
+
+      // Several instances listening on port 0 would each get their own port; -1 makes them share one.
+      int port = config.httpPort() == 0 && config.httpInstances() > 1 ? -1 : config.httpPort();
+      server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true));
+      return server.requestHandler(router).listen(port, config.httpHost());
+    }).onSuccess(s -> vertx.sharedData().getLocalMap(LOCAL_MAP).put(ACTUAL_PORT, s.actualPort()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture()
+      : server.shutdown(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
+  }
+}

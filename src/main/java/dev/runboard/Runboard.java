@@ -1,0 +1,130 @@
+package dev.runboard;
+
+import dev.runboard.config.AppConfig;
+import dev.runboard.store.EmbeddedDatabase;
+import dev.runboard.store.MigrationVerticle;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Runboard node: the embedded database (unless a URL is configured), Vert.x, and its verticles deployed in
+ * order (migrations, then HTTP). {@link #start} returns once the node listens; {@link #stop} takes it down in the
+ * reverse order, letting in-flight requests finish first.
+ */
+public final class Runboard {
+
+  private static final Logger logger = LoggerFactory.getLogger(Runboard.class);
+  private static final long STOP_MARGIN_MS = 5_000;
+
+  private final Vertx vertx;
+  private final EmbeddedDatabase embedded;
+  private final AppConfig config;
+  private final int port;
+  private String httpDeployment;
+
+  private Runboard(Vertx vertx, EmbeddedDatabase embedded, AppConfig config, int port, String httpDeployment) {
+    this.vertx = vertx;
+    this.embedded = embedded;
+    this.config = config;
+    this.port = port;
+    this.httpDeployment = httpDeployment;
+  }
+
+  /** Starts a node and blocks until it listens. Call from a plain thread, not from an event loop. */
+  public static Runboard start(AppConfig config) throws IOException {
+    EmbeddedDatabase embedded = null;
+    if (config.embeddedDatabase()) {
+      embedded = EmbeddedDatabase.start(config.dataDir().resolve("postgres"), config.embeddedDbPort());
+      config = config.with(AppConfig.DB_URL, embedded.url().toString());
+    }
+    PrometheusMeterRegistry metrics = config.metricsEnabled()
+      ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
+    Vertx vertx = createVertx(metrics);
+    try {
+      AppConfig effective = config;
+      String httpDeployment = vertx.deployVerticle(new MigrationVerticle(), options(effective))
+        .compose(migrated -> vertx.deployVerticle(() -> new HttpVerticle(metrics),
+          options(effective).setInstances(effective.httpInstances())))
+        .await();
+      int port = (Integer) vertx.sharedData().getLocalMap(HttpVerticle.LOCAL_MAP).get(HttpVerticle.ACTUAL_PORT);
+      logger.info("Runboard listening on http://{}:{}/", displayHost(effective.httpHost()), port);
+      return new Runboard(vertx, embedded, effective, port, httpDeployment);
+    } catch (RuntimeException e) {
+      closeQuietly(vertx, embedded);
+      throw e;
+    }
+  }
+
+  private static Vertx createVertx(PrometheusMeterRegistry metrics) {
+    VertxOptions options = new VertxOptions();
+    if (metrics == null) {
+      return Vertx.builder().with(options).build();
+    }
+    options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(metrics)).build();
+  }
+
+  private static DeploymentOptions options(AppConfig config) {
+    return new DeploymentOptions().setConfig(config.json());
+  }
+
+  private static String displayHost(String host) {
+    return "0.0.0.0".equals(host) ? "localhost" : host;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public AppConfig config() {
+    return config;
+  }
+
+  /**
+   * Stops accepting connections, waits (up to {@code http.shutdownTimeout}) for in-flight requests, closes the
+   * pool and Vert.x, then stops the embedded database. Blocking; safe to call twice.
+   */
+  public synchronized void stop() {
+    if (httpDeployment != null) {
+      logger.info("Runboard stopping: finishing in-flight requests (up to {} ms)", config.shutdownTimeoutMs());
+      try {
+        vertx.undeploy(httpDeployment)
+          .await(config.shutdownTimeoutMs() + STOP_MARGIN_MS, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        logger.warn("HTTP server did not stop cleanly: {}", e.toString());
+      }
+      httpDeployment = null;
+      closeQuietly(vertx, embedded);
+      logger.info("Runboard stopped");
+    }
+  }
+
+  private static void closeQuietly(Vertx vertx, EmbeddedDatabase embedded) {
+    try {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      logger.warn("Vert.x did not close cleanly: {}", e.toString());
+    }
+    if (embedded != null) {
+      try {
+        embedded.close();
+      } catch (IOException e) {
+        logger.warn("Embedded PostgreSQL did not stop cleanly: {}", e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,396 @@
+package dev.runboard.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Typed, validated view over Runboard's configuration.
+ *
+ * <p>Sources, later ones winning: built-in defaults, the JSON config file ({@code conf/config.json}, or the file
+ * named by {@code RUNBOARD_CONFIG} / {@code -Drunboard.config}), environment variables {@code RUNBOARD_<KEY>}
+ * and system properties {@code runboard.<key>}. Every key is validated at load; the first bad value stops the
+ * start with a {@link ConfigException} naming the key and where it came from.
+ *
+ * <p>The normalised form ({@link #json()}) is a flat JSON object keyed by the dotted names below, with durations
+ * in milliseconds. It is what verticles receive as their config; they read it back through {@link #from}.
+ */
+public final class AppConfig {
+
+  public static final String HTTP_HOST = "http.host";
+  public static final String HTTP_PORT = "http.port";
+  public static final String HTTP_PUBLIC_URL = "http.publicUrl";
+  public static final String HTTP_INSTANCES = "http.instances";
+  public static final String HTTP_SHUTDOWN_TIMEOUT = "http.shutdownTimeout";
+  public static final String DB_URL = "db.url";
+  public static final String DB_USER = "db.user";
+  public static final String DB_PASSWORD = "db.password";
+  public static final String DB_POOL_SIZE = "db.poolSize";
+  public static final String DB_EMBEDDED_PORT = "db.embedded.port";
+  public static final String DATA_DIR = "data.dir";
+  public static final String METRICS_ENABLED = "metrics.enabled";
+
+  static final String ENV_PREFIX = "RUNBOARD_";
+  static final String SYSPROP_PREFIX = "runboard.";
+  static final String CONFIG_FILE_ENV = "RUNBOARD_CONFIG";
+  static final String CONFIG_FILE_SYSPROP = "runboard.config";
+  static final Path DEFAULT_CONFIG_FILE = Path.of("conf", "config.json");
+
+  /** Every key Runboard reads, in the order the README documents them. */
+  public static final List<Key> KEYS = List.of(
+    new Key(HTTP_HOST, Type.HOST, "0.0.0.0", "Address the HTTP server binds to"),
+    new Key(HTTP_PORT, Type.PORT, 3000, "HTTP port (0 picks a free one)"),
+    new Key(HTTP_PUBLIC_URL, Type.URL, "", "Public origin of the dashboard (e.g. `https://runboard.example.com`); "
+      + "empty: the origin of each request's `Host`"),
+    new Key(HTTP_INSTANCES, Type.COUNT, 0, "HTTP verticle instances (event loops serving HTTP); 0: one per CPU core"),
+    new Key(HTTP_SHUTDOWN_TIMEOUT, Type.DURATION, "10s", "How long a stop waits for in-flight requests"),
+    new Key(DB_URL, Type.DB_URL, "", "PostgreSQL URL `postgresql://user:pass@host:5432/db`; empty: embedded PostgreSQL"),
+    new Key(DB_USER, Type.STRING, "", "PostgreSQL user (overrides the URL's)"),
+    new Key(DB_PASSWORD, Type.STRING, "", "PostgreSQL password (overrides the URL's)"),
+    new Key(DB_POOL_SIZE, Type.POSITIVE, 8, "Connections in the reactive pool"),
+    new Key(DB_EMBEDDED_PORT, Type.PORT, 0, "Port of the embedded PostgreSQL on 127.0.0.1 (0 picks a free one)"),
+    new Key(DATA_DIR, Type.PATH, "./data", "Directory for the embedded database (`<dir>/postgres`) and uploaded files"),
+    new Key(METRICS_ENABLED, Type.BOOL, true, "Serve Prometheus metrics on `GET /metrics`")
+  );
+
+  private final JsonObject json;
+
+  private AppConfig(JsonObject json) {
+    this.json = json;
+  }
+
+  /** Loads file, environment and system properties over the defaults, and validates the result. */
+  public static AppConfig load(Map<String, String> env, Properties sysProps) {
+    Path file = configFile(env, sysProps);
+    Map<String, Source> raw = new LinkedHashMap<>();
+    if (file != null) {
+      readFile(file).forEach((k, v) -> raw.put(k, new Source(v, "config file " + file)));
+    }
+    for (Key key : KEYS) {
+      String envValue = env.get(key.envName());
+      if (envValue != null) {
+        raw.put(key.name(), new Source(envValue, "env " + key.envName()));
+      }
+      String propValue = sysProps.getProperty(SYSPROP_PREFIX + key.name());
+      if (propValue != null) {
+        raw.put(key.name(), new Source(propValue, "system property " + SYSPROP_PREFIX + key.name()));
+      }
+    }
+    return validate(raw);
+  }
+
+  /** Defaults overlaid with {@code overrides} (dotted keys), validated: for tests and embedding. */
+  public static AppConfig of(JsonObject overrides) {
+    Map<String, Source> raw = new LinkedHashMap<>();
+    overrides.forEach(e -> raw.put(e.getKey(), new Source(e.getValue(), "overrides")));
+    return validate(raw);
+  }
+
+  /** Re-reads a normalised config handed to a verticle (already validated). */
+  public static AppConfig from(JsonObject normalised) {
+    return new AppConfig(normalised.copy());
+  }
+
+  /** A copy with some normalised values replaced (for example the resolved database URL). */
+  public AppConfig with(String key, Object value) {
+    return new AppConfig(json.copy().put(key, value));
+  }
+
+  public JsonObject json() {
+    return json.copy();
+  }
+
+  public String httpHost() {
+    return json.getString(HTTP_HOST);
+  }
+
+  public int httpPort() {
+    return json.getInteger(HTTP_PORT);
+  }
+
+  public String publicUrl() {
+    return json.getString(HTTP_PUBLIC_URL);
+  }
+
+  public int httpInstances() {
+    int configured = json.getInteger(HTTP_INSTANCES);
+    return configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
+  }
+
+  public long shutdownTimeoutMs() {
+    return json.getLong(HTTP_SHUTDOWN_TIMEOUT);
+  }
+
+  public String dbUrl() {
+    return json.getString(DB_URL);
+  }
+
+  public boolean embeddedDatabase() {
+    return dbUrl().isEmpty();
+  }
+
+  public String dbUser() {
+    return json.getString(DB_USER);
+  }
+
+  public String dbPassword() {
+    return json.getString(DB_PASSWORD);
+  }
+
+  public int dbPoolSize() {
+    return json.getInteger(DB_POOL_SIZE);
+  }
+
+  public int embeddedDbPort() {
+    return json.getInteger(DB_EMBEDDED_PORT);
+  }
+
+  public Path dataDir() {
+    return Path.of(json.getString(DATA_DIR));
+  }
+
+  public boolean metricsEnabled() {
+    return json.getBoolean(METRICS_ENABLED);
+  }
+
+  private static Path configFile(Map<String, String> env, Properties sysProps) {
+    String named = sysProps.getProperty(CONFIG_FILE_SYSPROP, env.get(CONFIG_FILE_ENV));
+    if (named != null && !named.isBlank()) {
+      Path path = Path.of(named);
+      if (!Files.isReadable(path)) {
+        throw new ConfigException("config file " + path + " (from " + CONFIG_FILE_ENV + ") cannot be read");
+      }
+      return path;
+    }
+    return Files.isReadable(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null;
+  }
+
+  /** Reads a nested JSON file into dotted keys; unknown keys are an error so that typos do not pass silently. */
+  private static Map<String, Object> readFile(Path file) {
+    JsonObject root;
+    try {
+      root = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new ConfigException("config file " + file + " cannot be read: " + e.getMessage());
+    } catch (DecodeException | ClassCastException e) {
+      throw new ConfigException("config file " + file + " is not a JSON object");
+    }
+    Map<String, Object> flat = new LinkedHashMap<>();
+    flatten("", root, flat);
+    for (String name : flat.keySet()) {
+      if (KEYS.stream().noneMatch(k -> k.name().equals(name))) {
+        throw new ConfigException("unknown config key " + name + " in " + file);
+      }
+    }
+    return flat;
+  }
+
+  private static void flatten(String prefix, JsonObject object, Map<String, Object> into) {
+    for (Map.Entry<String, Object> e : object) {
+      String name = prefix + e.getKey();
+      if (e.getValue() instanceof JsonObject nested && KEYS.stream().noneMatch(k -> k.name().equals(name))) {
+        flatten(name + ".", nested, into);
+      } else {
+        into.put(name, e.getValue());
+      }
+    }
+  }
+
+  private static AppConfig validate(Map<String, Source> raw) {
+    for (String name : raw.keySet()) {
+      if (KEYS.stream().noneMatch(k -> k.name().equals(name))) {
+        throw new ConfigException("unknown config key " + name + " (" + raw.get(name).origin() + ")");
+      }
+    }
+    JsonObject json = new JsonObject();
+    for (Key key : KEYS) {
+      Source source = raw.getOrDefault(key.name(), new Source(key.defaultValue(), "default"));
+      try {
+        json.put(key.name(), key.type().normalise(source.value()));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(key.name() + " (" + source.origin() + ") " + e.getMessage()
+          + ", got '" + source.value() + "'");
+      }
+    }
+    return new AppConfig(json);
+  }
+
+  private record Source(Object value, String origin) {
+  }
+
+  /** One configuration key: its dotted name, type, default and the sentence the README shows. */
+  public record Key(String name, Type type, Object defaultValue, String description) {
+
+    /** {@code http.publicUrl} → {@code RUNBOARD_HTTP_PUBLIC_URL}. */
+    public String envName() {
+      return ENV_PREFIX + name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replace('.', '_').toUpperCase(Locale.ROOT);
+    }
+  }
+
+  /** Value types; {@link #normalise} throws {@link IllegalArgumentException} with what was expected. */
+  public enum Type {
+    STRING {
+      @Override
+      Object normalise(Object value) {
+        if (value instanceof String s) {
+          return s;
+        }
+        throw new IllegalArgumentException("must be a string");
+      }
+    },
+    HOST {
+      @Override
+      Object normalise(Object value) {
+        String s = String.valueOf(value).trim();
+        if (s.isEmpty() || !s.matches("[A-Za-z0-9.:\\-\\[\\]]+")) {
+          throw new IllegalArgumentException("must be a host name or IP address");
+        }
+        return s;
+      }
+    },
+    PORT {
+      @Override
+      Object normalise(Object value) {
+        return integer(value, 0, 65535, "must be an integer port from 0 to 65535");
+      }
+    },
+    COUNT {
+      @Override
+      Object normalise(Object value) {
+        return integer(value, 0, 1024, "must be an integer from 0 to 1024");
+      }
+    },
+    POSITIVE {
+      @Override
+      Object normalise(Object value) {
+        return integer(value, 1, 1024, "must be an integer from 1 to 1024");
+      }
+    },
+    BOOL {
+      @Override
+      Object normalise(Object value) {
+        if (value instanceof Boolean b) {
+          return b;
+        }
+        String s = String.valueOf(value).trim().toLowerCase(Locale.ROOT);
+        if (s.equals("true") || s.equals("false")) {
+          return Boolean.parseBoolean(s);
+        }
+        throw new IllegalArgumentException("must be true or false");
+      }
+    },
+    DURATION {
+      @Override
+      Object normalise(Object value) {
+        return parseDuration(value);
+      }
+    },
+    URL {
+      @Override
+      Object normalise(Object value) {
+        String s = String.valueOf(value).trim();
+        if (s.isEmpty()) {
+          return "";
+        }
+        try {
+          URI uri = new URI(s);
+          if ((!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new IllegalArgumentException("must be an http(s) URL such as https://runboard.example.com");
+          }
+          return s.replaceAll("/+$", "");
+        } catch (URISyntaxException e) {
+          throw new IllegalArgumentException("must be an http(s) URL such as https://runboard.example.com");
+        }
+      }
+    },
+    DB_URL {
+      @Override
+      Object normalise(Object value) {
+        String s = String.valueOf(value).trim();
+        if (s.isEmpty()) {
+          return "";
+        }
+        DatabaseUrl.parse(s);
+        return s;
+      }
+    },
+    PATH {
+      @Override
+      Object normalise(Object value) {
+        String s = String.valueOf(value).trim();
+        if (s.isEmpty() || s.indexOf('\0') >= 0) {
+          throw new IllegalArgumentException("must be a directory path");
+        }
+        try {
+          return Path.of(s).toString();
+        } catch (RuntimeException e) {
+          throw new IllegalArgumentException("must be a directory path");
+        }
+      }
+    };
+
+    abstract Object normalise(Object value);
+
+    private static final Pattern DURATION_PATTERN = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)?");
+
+    static int integer(Object value, int min, int max, String expected) {
+      long n;
+      if (value instanceof Number number) {
+        if (number.doubleValue() != Math.rint(number.doubleValue())) {
+          throw new IllegalArgumentException(expected);
+        }
+        n = number.longValue();
+      } else {
+        try {
+          n = Long.parseLong(String.valueOf(value).trim());
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException(expected);
+        }
+      }
+      if (n < min || n > max) {
+        throw new IllegalArgumentException(expected);
+      }
+      return (int) n;
+    }
+
+    /** {@code 250ms}, {@code 15s}, {@code 5m}, {@code 1h}, {@code 2d}, or a number of milliseconds; at least 1 ms. */
+    static long parseDuration(Object value) {
+      String expected = "must be a positive duration such as 500ms, 15s, 5m, 1h or 2d";
+      if (value instanceof Number number) {
+        if (number.longValue() <= 0 || number.doubleValue() != Math.rint(number.doubleValue())) {
+          throw new IllegalArgumentException(expected);
+        }
+        return number.longValue();
+      }
+      Matcher m = DURATION_PATTERN.matcher(String.valueOf(value).trim().toLowerCase(Locale.ROOT));
+      if (!m.matches()) {
+        throw new IllegalArgumentException(expected);
+      }
+      long amount = Long.parseLong(m.group(1));
+      long unitMs = switch (m.group(2) == null ? "ms" : m.group(2)) {
+        case "s" -> 1_000L;
+        case "m" -> 60_000L;
+        case "h" -> 3_600_000L;
+        case "d" -> 86_400_000L;
+        default -> 1L;
+      };
+      if (amount <= 0 || amount > Long.MAX_VALUE / unitMs) {
+        throw new IllegalArgumentException(expected);
+      }
+      return amount * unitMs;
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package dev.runboard.config;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@DisplayName("Configuration loading and validation")
+class AppConfigTest {
+
+  @Test
+  @DisplayName("defaults are valid and match the documented ones")
+  void defaults() {
+    AppConfig config = AppConfig.of(new JsonObject());
+    assertThat(config.httpPort()).isEqualTo(3000);
+    assertThat(config.httpHost()).isEqualTo("0.0.0.0");
+    assertThat(config.embeddedDatabase()).isTrue();
+    assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
+    assertThat(config.shutdownTimeoutMs()).isEqualTo(10_000);
+    assertThat(config.httpInstances()).isEqualTo(Runtime.getRuntime().availableProcessors());
+  }
+
+  @ParameterizedTest(name = "{0} = ''{1}'' is refused")
+  @CsvSource(delimiter = '|', value = {
+    "http.host|''",
+    "http.host|not a host",
+    "http.port|abc",
+    "http.port|-1",
+    "http.port|65536",
+    "http.port|80.5",
+    "http.publicUrl|ftp://example.com",
+    "http.publicUrl|not a url",
+    "http.instances|-2",
+    "http.instances|many",
+    "http.shutdownTimeout|0s",
+    "http.shutdownTimeout|ten seconds",
+    "http.shutdownTimeout|-5",
+    "db.url|mysql://localhost/x",
+    "db.url|postgresql://localhost:99999/x",
+    "db.poolSize|0",
+    "db.poolSize|lots",
+    "db.embedded.port|70000",
+    "data.dir|''",
+    "metrics.enabled|yes"
+  })
+  void badValueNamesTheKey(String key, String value) {
+    assertThatThrownBy(() -> AppConfig.of(new JsonObject().put(key, value)))
+      .isInstanceOf(ConfigException.class)
+      .hasMessageStartingWith(key + " ")
+      .hasMessageContaining("got '" + value + "'");
+  }
+
+  @Test
+  @DisplayName("an unknown key is refused rather than silently ignored")
+  void unknownKey() {
+    assertThatThrownBy(() -> AppConfig.of(new JsonObject().put("http.prot", 1)))
+      .isInstanceOf(ConfigException.class)
+      .hasMessageContaining("http.prot");
+  }
+
+  @Test
+  @DisplayName("environment variables override the file, and system properties override both")
+  void precedence(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, "{\"http\": {\"port\": 4000, \"shutdownTimeout\": \"3s\"}, \"db\": {\"poolSize\": 3}}");
+    Properties props = new Properties();
+    props.setProperty("runboard.db.poolSize", "5");
+    AppConfig config = AppConfig.load(Map.of(
+      "RUNBOARD_CONFIG", file.toString(),
+      "RUNBOARD_HTTP_PORT", "4001",
+      "RUNBOARD_DB_POOL_SIZE", "4",
+      "RUNBOARD_HTTP_PUBLIC_URL", "https://runboard.example.com/"), props);
+    assertThat(config.httpPort()).isEqualTo(4001);
+    assertThat(config.shutdownTimeoutMs()).isEqualTo(3_000);
+    assertThat(config.dbPoolSize()).isEqualTo(5);
+    assertThat(config.publicUrl()).isEqualTo("https://runboard.example.com");
+  }
+
+  @Test
+  @DisplayName("a bad environment value names the key and the variable")
+  void badEnvironmentValue() {
+    assertThatThrownBy(() -> AppConfig.load(Map.of("RUNBOARD_HTTP_PORT", "http"), new Properties()))
+      .isInstanceOf(ConfigException.class)
+      .hasMessageContaining("http.port")
+      .hasMessageContaining("RUNBOARD_HTTP_PORT");
+  }
+
+  @Test
+  @DisplayName("a config file that is not JSON, or names an unknown key, stops the start")
+  void badFile(@TempDir Path dir) throws IOException {
+    Path broken = dir.resolve("broken.json");
+    Files.writeString(broken, "{ http: ");
+    assertThatThrownBy(() -> AppConfig.load(Map.of("RUNBOARD_CONFIG", broken.toString()), new Properties()))
+      .isInstanceOf(ConfigException.class).hasMessageContaining("not a JSON object");
+    Path typo = dir.resolve("typo.json");
+    Files.writeString(typo, "{\"http\": {\"prot\": 3000}}");
+    assertThatThrownBy(() -> AppConfig.load(Map.of("RUNBOARD_CONFIG", typo.toString()), new Properties()))
+      .isInstanceOf(ConfigException.class).hasMessageContaining("http.prot");
+    assertThatThrownBy(() -> AppConfig.load(Map.of("RUNBOARD_CONFIG", dir.resolve("missing.json").toString()),
+      new Properties())).isInstanceOf(ConfigException.class).hasMessageContaining("cannot be read");
+  }
+
+  @ParameterizedTest(name = "''{0}'' is {1} ms")
+  @CsvSource({"250ms,250", "15s,15000", "5m,300000", "1h,3600000", "2d,172800000", "1500,1500"})
+  void durations(String text, long millis) {
+    assertThat(AppConfig.of(new JsonObject().put("http.shutdownTimeout", text)).shutdownTimeoutMs()).isEqualTo(millis);
+  }
+
+  @Test
+  @DisplayName("env names follow the dotted keys")
+  void envNames() {
+    assertThat(AppConfig.KEYS).extracting(AppConfig.Key::envName)
+      .contains("RUNBOARD_HTTP_PORT", "RUNBOARD_HTTP_PUBLIC_URL", "RUNBOARD_DB_URL", "RUNBOARD_DATA_DIR",
+        "RUNBOARD_DB_EMBEDDED_PORT");
+  }
+
+  @Test
+  @DisplayName("the database URL keeps its parts, and its text form hides the password")
+  void databaseUrl() {
+    DatabaseUrl url = DatabaseUrl.parse("postgresql://rb:s3cret@db.internal:5433/runboard");
+    assertThat(url.host()).isEqualTo("db.internal");
+    assertThat(url.port()).isEqualTo(5433);
+    assertThat(url.jdbcUrl()).isEqualTo("jdbc:postgresql://db.internal:5433/runboard");
+    assertThat(url.toString()).doesNotContain("s3cret");
+    assertThat(url.withCredentials("other", "").user()).isEqualTo("other");
+    assertThat(url.withCredentials("other", "").password()).isEqualTo("s3cret");
+  }
+}
