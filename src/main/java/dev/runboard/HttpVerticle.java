@@ -1,9 +1,10 @@
 package dev.runboard;
 
+import dev.runboard.auth.Guard;
 import dev.runboard.config.AppConfig;
 import dev.runboard.health.HealthRoutes;
 import dev.runboard.store.Pools;
-import dev.runboard.store.Sql;
+import dev.runboard.store.Schema;
 import dev.runboard.web.ApiException;
 import dev.runboard.web.FailureHandler;
 import dev.runboard.web.Responses;
@@ -44,10 +45,12 @@ public class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     config = AppConfig.from(config());
     Pool pool = Pools.shared(vertx, config);
-    return Sql.load(vertx).compose(sql -> {
+    return Future.all(Schema.create(vertx, pool), Guard.create(vertx, pool, config)).compose(areas -> {
+      Schema schema = areas.resultAt(0);
+      Guard guard = areas.resultAt(1);
       Router router = Router.router(vertx);
       router.route().failureHandler(new FailureHandler());
-      router.route("/health/*").subRouter(HealthRoutes.router(vertx, pool, sql));
+      router.route("/health/*").subRouter(HealthRoutes.router(vertx, schema));
       if (metrics != null) {
         router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
       }

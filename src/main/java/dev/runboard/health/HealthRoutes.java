@@ -1,7 +1,6 @@
 package dev.runboard.health;
 
 import dev.runboard.store.Schema;
-import dev.runboard.store.Sql;
 import dev.runboard.web.Responses;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -9,7 +8,6 @@ import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
-import io.vertx.sqlclient.Pool;
 
 /**
  * {@code GET /health/live} (the process answers) and {@code GET /health/ready} (the database answers and its
@@ -23,9 +21,9 @@ public final class HealthRoutes {
   private HealthRoutes() {
   }
 
-  public static Router router(Vertx vertx, Pool pool, Sql sql) {
+  public static Router router(Vertx vertx, Schema schema) {
     HealthChecks ready = HealthChecks.create(vertx).register("database", CHECK_TIMEOUT_MS, promise ->
-      Schema.checkReady(vertx, pool, sql)
+      schema.checkReady()
         .onSuccess(version -> promise.complete(Status.OK(new JsonObject().put("schemaVersion", version))))
         .onFailure(e -> promise.complete(Status.KO(new JsonObject().put("reason", e.getMessage())))));
     Router router = Router.router(vertx);

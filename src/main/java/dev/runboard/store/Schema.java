@@ -10,7 +10,18 @@ public final class Schema {
   static final String LOCAL_MAP = "runboard.schema";
   private static final String VERSION = "version";
 
-  private Schema() {
+  private final Vertx vertx;
+  private final Pool pool;
+  private final Sql<StoreQuery> sql;
+
+  private Schema(Vertx vertx, Pool pool, Sql<StoreQuery> sql) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.sql = sql;
+  }
+
+  public static Future<Schema> create(Vertx vertx, Pool pool) {
+    return Sql.load(vertx, StoreQuery.class).map(sql -> new Schema(vertx, pool, sql));
   }
 
   static void rememberVersion(Vertx vertx, String version) {
@@ -18,12 +29,12 @@ public final class Schema {
   }
 
   /** Succeeds when the database answers and its newest successful migration is the one this node applied. */
-  public static Future<String> checkReady(Vertx vertx, Pool pool, Sql sql) {
+  public Future<String> checkReady() {
     Object expected = vertx.sharedData().getLocalMap(LOCAL_MAP).get(VERSION);
     if (expected == null) {
       return Future.failedFuture("migrations have not run");
     }
-    return pool.query(sql.get(Sql.Query.SCHEMA_VERSION)).execute().compose(rows -> {
+    return pool.query(sql.get(StoreQuery.SCHEMA_VERSION)).execute().compose(rows -> {
       String current = rows.iterator().hasNext() ? rows.iterator().next().getString(0) : null;
       return expected.equals(current) ? Future.succeededFuture(current)
         : Future.failedFuture("schema version " + current + ", expected " + expected);

@@ -4,48 +4,44 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The SQL text of every query, one resource file per query under {@code sql/}, read once when a verticle starts.
+ * SQL text read once from resource files, one file per query: {@code sql/<area>/<name>.sql}. Each area lists its
+ * queries in a package-private enum implementing {@link Query} and loads them when its verticle starts.
  */
-public final class Sql {
+public final class Sql<Q extends Enum<Q> & Sql.Query> {
 
-  /** Every query, named after its file {@code sql/<name>.sql}. */
-  enum Query {
-    SCHEMA_VERSION("schema-version");
-
-    private final String file;
-
-    Query(String name) {
-      this.file = "sql/" + name + ".sql";
-    }
+  /** A query backed by the file {@code sql/<path>.sql}. */
+  public interface Query {
+    String path();
   }
 
-  private final Map<Query, String> texts;
+  private final Map<Q, String> texts;
 
-  private Sql(Map<Query, String> texts) {
+  private Sql(Map<Q, String> texts) {
     this.texts = texts;
   }
 
-  /** Reads every query file (from the classpath, through Vert.x's file resolver). */
-  public static Future<Sql> load(Vertx vertx) {
+  /** Reads the file of every constant of {@code queries} (from the classpath, through Vert.x's file resolver). */
+  public static <Q extends Enum<Q> & Query> Future<Sql<Q>> load(Vertx vertx, Class<Q> queries) {
+    Q[] all = queries.getEnumConstants();
     List<Future<String>> reads = new ArrayList<>();
-    for (Query query : Query.values()) {
-      reads.add(vertx.fileSystem().readFile(query.file).map(buffer -> buffer.toString().strip()));
+    for (Q query : all) {
+      reads.add(vertx.fileSystem().readFile("sql/" + query.path() + ".sql").map(b -> b.toString().strip()));
     }
-    return Future.all(reads).map(all -> {
-      Map<Query, String> texts = new EnumMap<>(Query.class);
-      for (Query query : Query.values()) {
-        texts.put(query, all.resultAt(query.ordinal()));
+    return Future.all(reads).map(done -> {
+      Map<Q, String> texts = new HashMap<>();
+      for (int i = 0; i < all.length; i++) {
+        texts.put(all[i], done.resultAt(i));
       }
-      return new Sql(texts);
+      return new Sql<>(texts);
     });
   }
 
-  String get(Query query) {
+  public String get(Q query) {
     return texts.get(query);
   }
 }
