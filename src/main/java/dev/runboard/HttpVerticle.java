@@ -1,5 +1,6 @@
 package dev.runboard;
 
+import dev.runboard.auth.Access;
 import dev.runboard.auth.Guard;
 import dev.runboard.config.AppConfig;
 import dev.runboard.health.HealthRoutes;
@@ -11,6 +12,7 @@ import dev.runboard.web.Responses;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -44,24 +46,32 @@ public class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     config = AppConfig.from(config());
-    Pool pool = Pools.shared(vertx, config);
-    return Future.all(Schema.create(vertx, pool), Guard.create(vertx, pool, config)).compose(areas -> {
-      Schema schema = areas.resultAt(0);
-      Guard guard = areas.resultAt(1);
-      Router router = Router.router(vertx);
-      router.route().failureHandler(new FailureHandler());
-      router.route("/health/*").subRouter(HealthRoutes.router(vertx, schema));
-      if (metrics != null) {
-        router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
-      }
-      router.route("/api/*").handler(ctx -> Responses.sendError(ctx, ApiException.notFound("No such API route.")));
-      router.route().handler(StaticHandler.create("webroot").setCachingEnabled(true));
-
+    return router(vertx, config, Pools.shared(vertx, config), metrics).compose(router -> {
       // Several instances listening on port 0 would each get their own port; -1 makes them share one.
       int port = config.httpPort() == 0 && config.httpInstances() > 1 ? -1 : config.httpPort();
       server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true));
       return server.requestHandler(router).listen(port, config.httpHost());
     }).onSuccess(s -> vertx.sharedData().getLocalMap(LOCAL_MAP).put(ACTUAL_PORT, s.actualPort()));
+  }
+
+  /** Every route of the node; the access matrix test lists them from here. */
+  static Future<Router> router(Vertx vertx, AppConfig config, Pool pool, PrometheusMeterRegistry metrics) {
+    return Future.all(Schema.create(vertx, pool), Guard.create(vertx, pool, config)).map(areas -> {
+      Schema schema = areas.resultAt(0);
+      Guard guard = areas.resultAt(1);
+      Router router = Router.router(vertx);
+      router.route().failureHandler(new FailureHandler());
+      guard.protect(router.route("/health/*"), Access.PUBLIC).subRouter(HealthRoutes.router(vertx, schema));
+      if (metrics != null) {
+        guard.protect(router.get("/metrics"), Access.PUBLIC).handler(PrometheusScrapingHandler.create(metrics));
+      }
+      // Areas: each mounts its own routes, every one through guard.protect.
+
+      guard.protect(router.route("/api/*"), Access.PUBLIC)
+        .handler(ctx -> Responses.sendError(ctx, ApiException.notFound("No such API route.")));
+      router.route().handler(StaticHandler.create("webroot").setCachingEnabled(true));
+      return router;
+    });
   }
 
   @Override
