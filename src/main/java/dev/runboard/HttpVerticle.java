@@ -1,9 +1,11 @@
 package dev.runboard;
 
 import dev.runboard.auth.Access;
+import dev.runboard.auth.AuthRoutes;
 import dev.runboard.auth.Guard;
 import dev.runboard.config.AppConfig;
 import dev.runboard.health.HealthRoutes;
+import dev.runboard.ingest.IngestRoutes;
 import dev.runboard.store.Pools;
 import dev.runboard.store.Schema;
 import dev.runboard.web.ApiException;
@@ -56,9 +58,12 @@ public class HttpVerticle extends VerticleBase {
 
   /** Every route of the node; the access matrix test lists them from here. */
   static Future<Router> router(Vertx vertx, AppConfig config, Pool pool, PrometheusMeterRegistry metrics) {
-    return Future.all(Schema.create(vertx, pool), Guard.create(vertx, pool, config)).map(areas -> {
+    return Future.all(Schema.create(vertx, pool), Guard.create(vertx, pool, config),
+      IngestRoutes.create(vertx, pool, config), AuthRoutes.create(vertx, pool, config)).map(areas -> {
       Schema schema = areas.resultAt(0);
       Guard guard = areas.resultAt(1);
+      IngestRoutes ingest = areas.resultAt(2);
+      AuthRoutes auth = areas.resultAt(3);
       Router router = Router.router(vertx);
       router.route().failureHandler(new FailureHandler());
       guard.protect(router.route("/health/*"), Access.PUBLIC).subRouter(HealthRoutes.router(vertx, schema));
@@ -66,6 +71,8 @@ public class HttpVerticle extends VerticleBase {
         guard.protect(router.get("/metrics"), Access.PUBLIC).handler(PrometheusScrapingHandler.create(metrics));
       }
       // Areas: each mounts its own routes, every one through guard.protect.
+      auth.mount(router, guard);
+      ingest.mount(router, guard);
 
       guard.protect(router.route("/api/*"), Access.PUBLIC)
         .handler(ctx -> Responses.sendError(ctx, ApiException.notFound("No such API route.")));

@@ -160,8 +160,8 @@ CREATE TABLE attempts (
   attachments     jsonb,
   -- Extra fields one-shot reporters send (slowest step, network requests, web vitals).
   extra           jsonb,
-  -- The per-run event sequence number of this attempt's `test-completed` event.
-  seq             bigint      NOT NULL,
+  -- The per-run event sequence number of this attempt's `test-completed` event (null for one-shot runs).
+  seq             bigint,
   created_at      timestamptz NOT NULL DEFAULT now(),
   UNIQUE (run_id, test_id, retry)
 );

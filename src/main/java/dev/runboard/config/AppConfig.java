@@ -42,6 +42,18 @@ public final class AppConfig {
   public static final String DB_EMBEDDED_PORT = "db.embedded.port";
   public static final String DATA_DIR = "data.dir";
   public static final String METRICS_ENABLED = "metrics.enabled";
+  public static final String AUTH_ANONYMOUS_READ = "auth.anonymousRead";
+  public static final String AUTH_SESSION_IDLE_TIMEOUT = "auth.sessionIdleTimeout";
+  public static final String AUTH_SESSION_MAX_AGE = "auth.sessionMaxAge";
+  public static final String AUTH_SECURE_COOKIE = "auth.secureCookie";
+  public static final String AUTH_MIN_PASSWORD_LENGTH = "auth.minPasswordLength";
+  public static final String ADMIN_USERNAME = "admin.username";
+  public static final String ADMIN_PASSWORD = "admin.password";
+  public static final String INGEST_MAX_START_BYTES = "ingest.maxStartBytes";
+  public static final String INGEST_MAX_EVENTS_BYTES = "ingest.maxEventsBytes";
+  public static final String INGEST_MAX_SUBMIT_BYTES = "ingest.maxSubmitBytes";
+  public static final String RUNS_IDLE_TIMEOUT = "runs.idleTimeout";
+  public static final String RUNS_SWEEP_INTERVAL = "runs.sweepInterval";
 
   static final String ENV_PREFIX = "RUNBOARD_";
   static final String SYSPROP_PREFIX = "runboard.";
@@ -63,7 +75,23 @@ public final class AppConfig {
     new Key(DB_POOL_SIZE, Type.POSITIVE, 8, "Connections in the reactive pool"),
     new Key(DB_EMBEDDED_PORT, Type.PORT, 0, "Port of the embedded PostgreSQL on 127.0.0.1 (0 picks a free one)"),
     new Key(DATA_DIR, Type.PATH, "./data", "Directory for the embedded database (`<dir>/postgres`) and uploaded files"),
-    new Key(METRICS_ENABLED, Type.BOOL, true, "Serve Prometheus metrics on `GET /metrics`")
+    new Key(METRICS_ENABLED, Type.BOOL, true, "Serve Prometheus metrics on `GET /metrics`"),
+    new Key(AUTH_ANONYMOUS_READ, Type.BOOL, false, "Let requests without credentials read (viewer role); "
+      + "a presented but invalid credential is still refused"),
+    new Key(AUTH_SESSION_IDLE_TIMEOUT, Type.DURATION, "7d", "A session ends after this long without a request"),
+    new Key(AUTH_SESSION_MAX_AGE, Type.DURATION, "30d", "A session ends this long after its login, however active"),
+    new Key(AUTH_SECURE_COOKIE, Type.BOOL, false, "Mark the session cookie `Secure` (always on when "
+      + "`http.publicUrl` is https)"),
+    new Key(AUTH_MIN_PASSWORD_LENGTH, Type.POSITIVE, 10, "Minimum length of a password (characters)"),
+    new Key(ADMIN_USERNAME, Type.STRING, "", "With `admin.password`: the administrator created at start "
+      + "when no user exists yet (unattended installs)"),
+    new Key(ADMIN_PASSWORD, Type.STRING, "", "Password of that administrator; set it through the environment"),
+    new Key(INGEST_MAX_START_BYTES, Type.SIZE, "1MiB", "Largest `start` or `finish` body"),
+    new Key(INGEST_MAX_EVENTS_BYTES, Type.SIZE, "10MiB", "Largest `events` body (at most 1,000 events)"),
+    new Key(INGEST_MAX_SUBMIT_BYTES, Type.SIZE, "50MiB", "Largest one-shot `submit` body"),
+    new Key(RUNS_IDLE_TIMEOUT, Type.DURATION, "1h", "A running run that receives nothing for this long is "
+      + "interrupted"),
+    new Key(RUNS_SWEEP_INTERVAL, Type.DURATION, "5m", "How often each node looks for such stuck runs")
   );
 
   private final JsonObject json;
@@ -162,8 +190,57 @@ public final class AppConfig {
     return Path.of(json.getString(DATA_DIR));
   }
 
+  public long maxStartBytes() {
+    return json.getLong(INGEST_MAX_START_BYTES);
+  }
+
+  public long maxEventsBytes() {
+    return json.getLong(INGEST_MAX_EVENTS_BYTES);
+  }
+
+  public long maxSubmitBytes() {
+    return json.getLong(INGEST_MAX_SUBMIT_BYTES);
+  }
+
+  public long runIdleTimeoutMs() {
+    return json.getLong(RUNS_IDLE_TIMEOUT);
+  }
+
+  public long sweepIntervalMs() {
+    return json.getLong(RUNS_SWEEP_INTERVAL);
+  }
+
   public boolean metricsEnabled() {
     return json.getBoolean(METRICS_ENABLED);
+  }
+
+  public boolean anonymousRead() {
+    return json.getBoolean(AUTH_ANONYMOUS_READ);
+  }
+
+  public long sessionIdleTimeoutMs() {
+    return json.getLong(AUTH_SESSION_IDLE_TIMEOUT);
+  }
+
+  public long sessionMaxAgeMs() {
+    return json.getLong(AUTH_SESSION_MAX_AGE);
+  }
+
+  /** {@code auth.secureCookie}, or implied by an https {@code http.publicUrl}. */
+  public boolean secureCookie() {
+    return json.getBoolean(AUTH_SECURE_COOKIE) || publicUrl().startsWith("https://");
+  }
+
+  public int minPasswordLength() {
+    return json.getInteger(AUTH_MIN_PASSWORD_LENGTH);
+  }
+
+  public String adminUsername() {
+    return json.getString(ADMIN_USERNAME);
+  }
+
+  public String adminPassword() {
+    return json.getString(ADMIN_PASSWORD);
   }
 
   private static Path configFile(Map<String, String> env, Properties sysProps) {
@@ -225,7 +302,32 @@ public final class AppConfig {
           + ", got '" + source.value() + "'");
       }
     }
+    checkAdministrator(json, raw);
     return new AppConfig(json);
+  }
+
+  /** The unattended administrator needs both a name and a password long enough; the password is never echoed. */
+  private static void checkAdministrator(JsonObject json, Map<String, Source> raw) {
+    String username = json.getString(ADMIN_USERNAME);
+    String password = json.getString(ADMIN_PASSWORD);
+    String usernameOrigin = raw.containsKey(ADMIN_USERNAME) ? raw.get(ADMIN_USERNAME).origin() : "default";
+    String passwordOrigin = raw.containsKey(ADMIN_PASSWORD) ? raw.get(ADMIN_PASSWORD).origin() : "default";
+    if (username.isEmpty() && password.isEmpty()) {
+      return;
+    }
+    if (password.isEmpty()) {
+      throw new ConfigException(ADMIN_PASSWORD + " (" + passwordOrigin + ") must be set when " + ADMIN_USERNAME
+        + " is, got ''");
+    }
+    if (username.isBlank() || username.length() > 100 || username.chars().anyMatch(Character::isISOControl)) {
+      throw new ConfigException(ADMIN_USERNAME + " (" + usernameOrigin + ") must be 1 to 100 characters without "
+        + "control characters when " + ADMIN_PASSWORD + " is set, got '" + username + "'");
+    }
+    if (password.length() < json.getInteger(AUTH_MIN_PASSWORD_LENGTH)) {
+      throw new ConfigException(ADMIN_PASSWORD + " (" + passwordOrigin + ") must have at least "
+        + json.getInteger(AUTH_MIN_PASSWORD_LENGTH) + " characters (" + AUTH_MIN_PASSWORD_LENGTH + "), got a "
+        + password.length() + "-character value");
+    }
   }
 
   private record Source(Object value, String origin) {
@@ -298,6 +400,12 @@ public final class AppConfig {
         return parseDuration(value);
       }
     },
+    SIZE {
+      @Override
+      Object normalise(Object value) {
+        return parseSize(value);
+      }
+    },
     URL {
       @Override
       Object normalise(Object value) {
@@ -344,6 +452,7 @@ public final class AppConfig {
 
     abstract Object normalise(Object value);
 
+    private static final Pattern SIZE_PATTERN = Pattern.compile("(\\d{1,11})\\s*(KiB|MiB|GiB)?");
     private static final Pattern DURATION_PATTERN = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)?");
 
     static int integer(Object value, int min, int max, String expected) {
@@ -364,6 +473,31 @@ public final class AppConfig {
         throw new IllegalArgumentException(expected);
       }
       return (int) n;
+    }
+
+    /** {@code 512KiB}, {@code 10MiB}, {@code 1GiB}, or a number of bytes; at least 1 KiB, at most 64 GiB. */
+    static long parseSize(Object value) {
+      String expected = "must be a size such as 512KiB, 10MiB or 1GiB (at least 1KiB, at most 64GiB)";
+      long bytes;
+      if (value instanceof Number number) {
+        bytes = number.longValue();
+      } else {
+        Matcher m = SIZE_PATTERN.matcher(String.valueOf(value).trim());
+        if (!m.matches()) {
+          throw new IllegalArgumentException(expected);
+        }
+        long unit = switch (m.group(2) == null ? "" : m.group(2)) {
+          case "KiB" -> 1L << 10;
+          case "MiB" -> 1L << 20;
+          case "GiB" -> 1L << 30;
+          default -> 1L;
+        };
+        bytes = Long.parseLong(m.group(1)) * unit;
+      }
+      if (bytes < 1024 || bytes > (64L << 30)) {
+        throw new IllegalArgumentException(expected);
+      }
+      return bytes;
     }
 
     /** {@code 250ms}, {@code 15s}, {@code 5m}, {@code 1h}, {@code 2d}, or a number of milliseconds; at least 1 ms. */

@@ -1,0 +1,266 @@
+package dev.runboard.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runboard.store.NewAttempt;
+import dev.runboard.store.NewRun;
+import dev.runboard.store.RunStore;
+import dev.runboard.store.TestKey;
+import dev.runboard.web.ApiException;
+import io.vertx.core.json.JsonObject;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static dev.runboard.web.JsonInput.duration;
+import static dev.runboard.web.JsonInput.has;
+import static dev.runboard.web.JsonInput.integer;
+import static dev.runboard.web.JsonInput.object;
+import static dev.runboard.web.JsonInput.objectItem;
+import static dev.runboard.web.JsonInput.oneOf;
+import static dev.runboard.web.JsonInput.path;
+import static dev.runboard.web.JsonInput.rawArray;
+import static dev.runboard.web.JsonInput.string;
+import static dev.runboard.web.JsonInput.strings;
+import static dev.runboard.web.JsonInput.time;
+
+/**
+ * Turns reporter payloads into store records, checking every field against the protocol and naming the first
+ * bad one ({@code testCases[3].status}). Limits: names 100 characters, titles 1,000, error texts 64 KiB,
+ * metadata 64 KiB.
+ */
+final class IngestValidator {
+
+  static final Set<String> ATTEMPT_STATUSES = Set.of("passed", "failed", "timedOut", "skipped", "interrupted");
+  static final Set<String> RUN_STATUSES = Set.of("passed", "failed", "timedout", "interrupted");
+  static final int MAX_EVENTS = 1_000;
+  static final int MAX_SUBMIT_ENTRIES = 100_000;
+  private static final int KIB = 1024;
+  private static final int MAX_ERROR = 64 * KIB;
+  private static final int MAX_METADATA = 64 * KIB;
+  private static final int MAX_TITLE = 1_000;
+
+  private IngestValidator() {
+  }
+
+  /** A validated event: a {@code begin} (live only) or a {@code complete} attempt. */
+  record Event(boolean begin, NewAttempt attempt, JsonObject beginData) {
+  }
+
+  // ----- start / finish ---------------------------------------------------------------------------------------
+
+  static NewRun start(ObjectNode body) {
+    return new NewRun(
+      string(body, "projectName", "projectName", true, 100),
+      string(body, "projectDescription", "projectDescription", false, 2_000),
+      orNow(time(body, "startTime", "startTime", false)),
+      string(body, "runKey", "runKey", false, 100),
+      intOrNull(integer(body, "expectedTests", "expectedTests", false, 0, 10_000_000)),
+      object(body, "metadata", "metadata", MAX_METADATA),
+      string(body, "reporterVersion", "reporterVersion", false, 100),
+      string(body, "playwrightVersion", "playwrightVersion", false, 100));
+  }
+
+  static RunStore.Finish finish(ObjectNode body) {
+    return new RunStore.Finish(
+      oneOf(body, "status", "status", true, RUN_STATUSES),
+      time(body, "endTime", "endTime", false),
+      duration(body, "duration", "duration", false),
+      object(body, "metadata", "metadata", MAX_METADATA));
+  }
+
+  // ----- events -----------------------------------------------------------------------------------------------
+
+  /** {@code testCases: [...]} or {@code testCase: {...}}, at most {@value #MAX_EVENTS} items. */
+  static List<Event> events(ObjectNode body) {
+    boolean many = body.has("testCases");
+    boolean one = body.has("testCase");
+    if (many && one) {
+      throw ApiException.validation("testCases", "Send either testCases or testCase, not both.");
+    }
+    if (one) {
+      return List.of(event(objectItem(body.get("testCase"), "testCase"), "testCase"));
+    }
+    if (!many) {
+      throw ApiException.validation("testCases", "testCases is required (an empty array is a keep-alive).");
+    }
+    JsonNode items = body.get("testCases");
+    if (!items.isArray()) {
+      throw ApiException.validation("testCases", "testCases must be an array.");
+    }
+    if (items.size() > MAX_EVENTS) {
+      throw ApiException.tooLarge("A batch holds at most " + MAX_EVENTS + " events, got " + items.size() + ".");
+    }
+    List<Event> events = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      String path = "testCases[" + i + "]";
+      events.add(event(objectItem(items.get(i), path), path));
+    }
+    return events;
+  }
+
+  private static Event event(ObjectNode item, String base) {
+    String type = oneOf(item, "type", path(base, "type"), false, Set.of("begin", "complete"));
+    boolean begin = "begin".equals(type);
+    TestKey key = testKey(item, base, string(item, "playwrightProject", path(base, "playwrightProject"), false, 200));
+    int retry = retry(item, base);
+    String expectedStatus = oneOf(item, "expectedStatus", path(base, "expectedStatus"), false, ATTEMPT_STATUSES);
+    if (begin) {
+      JsonObject data = new JsonObject()
+        .put("title", key.title()).put("titlePath", key.titlePath()).put("file", key.file())
+        .put("playwrightProject", key.playwrightProject()).put("retry", retry)
+        .put("startTime", time(item, "startTime", path(base, "startTime"), false) == null ? null
+          : item.get("startTime").textValue());
+      return new Event(true, null, data);
+    }
+    return new Event(false, attempt(item, base, key, retry, expectedStatus, null), null);
+  }
+
+  /** {@code retry}, or its alias {@code retries}; both and different is an error. Absent: 0. */
+  private static int retry(ObjectNode item, String base) {
+    Long retry = integer(item, "retry", path(base, "retry"), false, 0, 1_000);
+    Long retries = integer(item, "retries", path(base, "retries"), false, 0, 1_000);
+    if (retry != null && retries != null && !retry.equals(retries)) {
+      throw ApiException.validation(path(base, "retry"), "retry and retries differ (" + retry + " and " + retries
+        + ").");
+    }
+    return retry != null ? retry.intValue() : retries != null ? retries.intValue() : 0;
+  }
+
+  private static TestKey testKey(ObjectNode item, String base, String playwrightProject) {
+    List<String> titlePath = strings(item, "titlePath", path(base, "titlePath"), 100, MAX_TITLE);
+    boolean hasPath = titlePath != null && !titlePath.isEmpty();
+    String title = string(item, "title", path(base, "title"), !hasPath, MAX_TITLE);
+    String location = string(item, "location", path(base, "location"), true, 4_096);
+    Location parsed = Location.parse(location);
+    return new TestKey(parsed.file(), hasPath ? titlePath : List.of(title),
+      playwrightProject == null ? "" : playwrightProject, 0);
+  }
+
+  private static NewAttempt attempt(ObjectNode item, String base, TestKey key, int retry, String expectedStatus,
+                                    JsonObject extra) {
+    Location location = Location.parse(item.get("location").textValue());
+    String status = oneOf(item, "status", path(base, "status"), true, ATTEMPT_STATUSES);
+    long durationMs = duration(item, "duration", path(base, "duration"), true);
+    String message = null;
+    String stack = null;
+    JsonObject errorLocation = null;
+    JsonNode error = item.get("error");
+    String errorPath = path(base, "error");
+    if (error != null && !error.isNull()) {
+      if (error.isTextual()) {
+        message = string(item, "error", errorPath, false, MAX_ERROR);
+      } else if (error.isObject()) {
+        ObjectNode e = (ObjectNode) error;
+        message = string(e, "message", path(errorPath, "message"), false, MAX_ERROR);
+        stack = string(e, "stack", path(errorPath, "stack"), false, MAX_ERROR);
+        errorLocation = errorLocation(e, errorPath);
+      } else {
+        throw ApiException.validation(errorPath, errorPath + " must be a string or an object with message, stack"
+          + " and location.");
+      }
+    }
+    return new NewAttempt(key, retry, status, expectedStatus == null ? "passed" : expectedStatus, durationMs,
+      location.line(), location.column(), message, stack, errorLocation,
+      rawArray(item, "steps", path(base, "steps"), 1_000, 1024 * KIB),
+      rawArray(item, "annotations", path(base, "annotations"), 100, 64 * KIB),
+      rawArray(item, "attachments", path(base, "attachments"), 100, 64 * KIB),
+      extra);
+  }
+
+  private static JsonObject errorLocation(ObjectNode error, String errorPath) {
+    if (!has(error, "location")) {
+      return null;
+    }
+    String path = path(errorPath, "location");
+    ObjectNode location = objectItem(error.get("location"), path);
+    return new JsonObject()
+      .put("file", string(location, "file", path(path, "file"), false, 4_096))
+      .put("line", integer(location, "line", path(path, "line"), false, 0, Integer.MAX_VALUE))
+      .put("column", integer(location, "column", path(path, "column"), false, 0, Integer.MAX_VALUE));
+  }
+
+  // ----- one-shot submit --------------------------------------------------------------------------------------
+
+  /** A validated {@code submit} (or the JSON parts of an {@code upload}). */
+  record Submit(NewRun run, RunStore.Finish finish, JsonObject reportedCounts, List<NewAttempt> entries) {
+  }
+
+  /**
+   * @param run        the run's fields ({@code status, startTime, duration, …}); for submit, the body itself
+   * @param testCases  the entries array, named {@code testCasesPath} in errors
+   */
+  static Submit submit(String projectName, ObjectNode run, String runPath, JsonNode testCases,
+                       String testCasesPath) {
+    String prefix = runPath.isEmpty() ? "" : runPath + ".";
+    String status = oneOf(run, "status", prefix + "status", true, RUN_STATUSES);
+    OffsetDateTime start = time(run, "startTime", prefix + "startTime", true);
+    Long durationMs = duration(run, "duration", prefix + "duration", false);
+    JsonObject reported = new JsonObject();
+    for (String count : List.of("totalTests", "passedTests", "failedTests", "skippedTests")) {
+      Long value = integer(run, count, prefix + count, false, 0, 10_000_000);
+      if (value != null) {
+        reported.put(count, value);
+      }
+    }
+    NewRun newRun = new NewRun(projectName,
+      string(run, "projectDescription", prefix + "projectDescription", false, 2_000), start, null,
+      reported.containsKey("totalTests") ? reported.getInteger("totalTests") : null,
+      object(run, "metadata", prefix + "metadata", MAX_METADATA), null, null);
+    OffsetDateTime end = start.plusNanos((durationMs == null ? 0 : durationMs) * 1_000_000);
+    RunStore.Finish finish = new RunStore.Finish(status, end, durationMs == null ? 0L : durationMs, null);
+
+    if (testCases == null || testCases.isNull()) {
+      throw ApiException.validation(testCasesPath, testCasesPath + " is required.");
+    }
+    if (!testCases.isArray()) {
+      throw ApiException.validation(testCasesPath, testCasesPath + " must be an array.");
+    }
+    if (testCases.size() > MAX_SUBMIT_ENTRIES) {
+      throw ApiException.tooLarge("A submit holds at most " + MAX_SUBMIT_ENTRIES + " test cases.");
+    }
+    List<NewAttempt> entries = new ArrayList<>(testCases.size());
+    for (int i = 0; i < testCases.size(); i++) {
+      String base = testCasesPath + "[" + i + "]";
+      ObjectNode item = objectItem(testCases.get(i), base);
+      TestKey key = testKey(item, base, string(item, "playwrightProject", path(base, "playwrightProject"),
+        false, 200));
+      entries.add(attempt(item, base, key, retry(item, base),
+        oneOf(item, "expectedStatus", path(base, "expectedStatus"), false, ATTEMPT_STATUSES), extra(item, base)));
+    }
+    return new Submit(newRun, finish, reported, entries);
+  }
+
+  /** The extra fields of one-shot reporters, kept as sent. */
+  private static JsonObject extra(ObjectNode item, String base) {
+    JsonObject extra = new JsonObject();
+    String slowestStep = string(item, "slowestStep", path(base, "slowestStep"), false, MAX_TITLE);
+    if (slowestStep != null) {
+      extra.put("slowestStep", slowestStep);
+    }
+    Long slowestDuration = duration(item, "slowestStepDuration", path(base, "slowestStepDuration"), false);
+    if (slowestDuration != null) {
+      extra.put("slowestStepDuration", slowestDuration);
+    }
+    var requests = rawArray(item, "networkRequests", path(base, "networkRequests"), 10_000, 2048 * KIB);
+    if (requests != null) {
+      extra.put("networkRequests", requests);
+    }
+    JsonObject vitals = object(item, "webVitals", path(base, "webVitals"), 64 * KIB);
+    if (vitals != null) {
+      extra.put("webVitals", vitals);
+    }
+    return extra.isEmpty() ? null : extra;
+  }
+
+  private static OffsetDateTime orNow(OffsetDateTime time) {
+    return time != null ? time : OffsetDateTime.now(ZoneOffset.UTC);
+  }
+
+  private static Integer intOrNull(Long value) {
+    return value == null ? null : value.intValue();
+  }
+}

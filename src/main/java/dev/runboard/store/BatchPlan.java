@@ -1,0 +1,182 @@
+package dev.runboard.store;
+
+import dev.runboard.model.Counters;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What one batch changes, computed from the locked run and the attempts it already has: which attempts are new
+ * (a repeated (test, retry) is a duplicate, within the batch too), their seqs, each touched test's result (its
+ * final attempt is the highest retry), the counter increments and the events.
+ */
+final class BatchPlan {
+
+  record StoredAttempt(long testId, int retry, String status, String expectedStatus, long durationMs) {
+  }
+
+  record Row(long testId, NewAttempt attempt, Long seq) {
+  }
+
+  record Result(long testId, int finalRetry, String status, String expectedStatus, long durationMs,
+                int attemptCount) {
+
+    boolean flaky() {
+      return "passed".equals(status) && finalRetry > 0;
+    }
+  }
+
+  private final List<Row> newAttempts;
+  private final List<Result> results;
+  private final List<JsonObject> events;
+  private final int duplicates;
+  private final Counters delta;
+  private final Counters counters;
+  private final long lastSeq;
+
+  private BatchPlan(List<Row> newAttempts, List<Result> results, List<JsonObject> events, int duplicates,
+                    Counters delta, Counters counters, long lastSeq) {
+    this.newAttempts = newAttempts;
+    this.results = results;
+    this.events = events;
+    this.duplicates = duplicates;
+    this.delta = delta;
+    this.counters = counters;
+    this.lastSeq = lastSeq;
+  }
+
+  /**
+   * @param liveEvents whether stored attempts get seqs and events ({@code test-completed} each, then one
+   *                   {@code run-progress}); one-shot runs have none
+   */
+  static BatchPlan of(LockedRun run, List<NewAttempt> attempts, Map<TestKey, Long> testIds,
+                      List<StoredAttempt> existing, boolean liveEvents) {
+    Map<Long, List<StoredAttempt>> byTest = new LinkedHashMap<>();
+    Set<String> seen = new HashSet<>();
+    for (StoredAttempt a : existing) {
+      byTest.computeIfAbsent(a.testId(), k -> new ArrayList<>()).add(a);
+      seen.add(a.testId() + "/" + a.retry());
+    }
+    Map<Long, List<StoredAttempt>> before = new HashMap<>();
+    byTest.forEach((k, v) -> before.put(k, List.copyOf(v)));
+
+    long seq = run.lastSeq();
+    List<Row> rows = new ArrayList<>();
+    List<JsonObject> events = new ArrayList<>();
+    int duplicates = 0;
+    for (NewAttempt attempt : attempts) {
+      long testId = testIds.get(attempt.test());
+      if (!seen.add(testId + "/" + attempt.retry())) {
+        duplicates++;
+        continue;
+      }
+      Long attemptSeq = liveEvents ? ++seq : null;
+      rows.add(new Row(testId, attempt, attemptSeq));
+      byTest.computeIfAbsent(testId, k -> new ArrayList<>()).add(new StoredAttempt(testId, attempt.retry(),
+        attempt.status(), attempt.expectedStatus(), attempt.durationMs()));
+      if (liveEvents) {
+        events.add(event("test-completed", new JsonObject().put("seq", attemptSeq)
+          .put("result", attempt.toResult(testId))));
+      }
+    }
+
+    int[] d = new int[8]; // total, passed, failed, timedOut, skipped, interrupted, flaky, attempts
+    d[7] = rows.size();
+    List<Result> results = new ArrayList<>();
+    Set<Long> touched = new java.util.LinkedHashSet<>();
+    rows.forEach(r -> touched.add(r.testId()));
+    for (long testId : touched) {
+      Result after = result(testId, byTest.get(testId));
+      results.add(after);
+      List<StoredAttempt> old = before.get(testId);
+      if (old == null) {
+        d[0]++;
+        count(d, after, +1);
+      } else {
+        Result previous = result(testId, old);
+        if (previous.finalRetry() != after.finalRetry()) {
+          count(d, previous, -1);
+          count(d, after, +1);
+        }
+      }
+    }
+    Counters delta = new Counters(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], null);
+    Counters c = run.counters();
+    Counters counters = new Counters(c.total() + d[0], c.passed() + d[1], c.failed() + d[2],
+      c.timedOut() + d[3], c.skipped() + d[4], c.interrupted() + d[5], c.flaky() + d[6], c.attempts() + d[7],
+      c.expectedTests());
+    if (liveEvents && !rows.isEmpty()) {
+      seq++;
+      events.add(event("run-progress", new JsonObject().put("seq", seq)
+        .put("counters", JsonObject.mapFrom(counters))));
+    }
+    return new BatchPlan(rows, results, events, duplicates, delta, counters, seq);
+  }
+
+  private static Result result(long testId, List<StoredAttempt> attempts) {
+    StoredAttempt last = attempts.get(0);
+    for (StoredAttempt a : attempts) {
+      if (a.retry() > last.retry()) {
+        last = a;
+      }
+    }
+    return new Result(testId, last.retry(), last.status(), last.expectedStatus(), last.durationMs(),
+      attempts.size());
+  }
+
+  private static void count(int[] d, Result result, int sign) {
+    switch (result.status()) {
+      case "passed" -> d[1] += sign;
+      case "failed" -> d[2] += sign;
+      case "timedOut" -> d[3] += sign;
+      case "skipped" -> d[4] += sign;
+      case "interrupted" -> d[5] += sign;
+      default -> throw new IllegalArgumentException("unknown status " + result.status());
+    }
+    if (result.flaky()) {
+      d[6] += sign;
+    }
+  }
+
+  private static JsonObject event(String type, JsonObject data) {
+    return new JsonObject().put("type", type).put("data", data);
+  }
+
+  List<Row> newAttempts() {
+    return newAttempts;
+  }
+
+  List<Result> results() {
+    return results;
+  }
+
+  List<JsonObject> events() {
+    return events;
+  }
+
+  int stored() {
+    return newAttempts.size();
+  }
+
+  int duplicates() {
+    return duplicates;
+  }
+
+  Counters delta() {
+    return delta;
+  }
+
+  Counters counters() {
+    return counters;
+  }
+
+  long lastSeq() {
+    return lastSeq;
+  }
+}

@@ -1,0 +1,386 @@
+package dev.runboard.store;
+
+import dev.runboard.model.Counters;
+import dev.runboard.model.RunSummary;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The write side of runs: start, batches of attempts, finish, one-shot submit, and the stuck-run sweep. Every
+ * method is one transaction; callers publish the returned events only after it has committed.
+ *
+ * <p>Writers of one run serialise on the run's row lock ({@code SELECT … FOR UPDATE}). Under it, the existing
+ * attempts of the batch's tests are read, and everything a batch changes (new attempts, results, events with
+ * their gap-free {@code seq}, counter increments) is computed in Java and written in one statement. The unique
+ * key on {@code (run_id, test_id, retry)} backs the duplicate detection.
+ */
+public final class RunStore {
+
+  private static final String UNIQUE_VIOLATION = "23505";
+
+  private final Pool pool;
+  private final Sql<StoreQuery> sql;
+
+  private RunStore(Pool pool, Sql<StoreQuery> sql) {
+    this.pool = pool;
+    this.sql = sql;
+  }
+
+  public static Future<RunStore> create(Vertx vertx, Pool pool) {
+    return Sql.load(vertx, StoreQuery.class).map(sql -> new RunStore(pool, sql));
+  }
+
+  /** A run's summary, or null when there is no such run. */
+  public Future<RunSummary> summary(long runId) {
+    return summary(pool, runId);
+  }
+
+  // ----- start ------------------------------------------------------------------------------------------------
+
+  /** The run a {@code start} made or resumed. */
+  public record Started(RunSummary run, boolean created) {
+  }
+
+  /**
+   * Creates the run (and its project on first use), or, for a {@code runKey} whose run is still running,
+   * resumes it with the new token. A {@code runKey} of a finished run fails with {@link RunConflictException}.
+   */
+  public Future<Started> startRun(NewRun run, byte[] tokenHash) {
+    return pool.withTransaction(conn -> startRun(conn, run, tokenHash))
+      .recover(e -> isUniqueViolation(e) && run.runKey() != null
+        // Two starts with one runKey raced; the loser finds the winner's run now.
+        ? pool.withTransaction(conn -> startRun(conn, run, tokenHash)) : Future.failedFuture(e));
+  }
+
+  private Future<Started> startRun(SqlConnection conn, NewRun run, byte[] tokenHash) {
+    return upsertProject(conn, run).compose(projectId -> {
+      if (run.runKey() == null) {
+        return insertRun(conn, projectId, run, tokenHash).compose(id -> startedRun(conn, id, true));
+      }
+      return query(conn, StoreQuery.FIND_KEYED_RUN, Tuple.of(projectId, run.runKey())).compose(rows -> {
+        if (!rows.iterator().hasNext()) {
+          return insertRun(conn, projectId, run, tokenHash).compose(id -> startedRun(conn, id, true));
+        }
+        Row existing = rows.iterator().next();
+        long id = existing.getLong("id");
+        if (!"running".equals(existing.getString("status"))) {
+          return Future.failedFuture(new RunConflictException(
+            "Run " + id + " with this runKey has already finished; use a new runKey."));
+        }
+        return query(conn, StoreQuery.ROTATE_STREAM_TOKEN, Tuple.of(id, Buffer.buffer(tokenHash)))
+          .compose(v -> startedRun(conn, id, false));
+      });
+    });
+  }
+
+  private Future<Started> startedRun(SqlConnection conn, long runId, boolean created) {
+    return summary(conn, runId).map(summary -> new Started(summary, created));
+  }
+
+  private Future<Long> upsertProject(SqlConnection conn, NewRun run) {
+    return query(conn, StoreQuery.UPSERT_PROJECT, Tuple.of(run.projectName(), run.projectDescription()))
+      .map(rows -> rows.iterator().next().getLong("id"));
+  }
+
+  private Future<Long> insertRun(SqlConnection conn, long projectId, NewRun run, byte[] tokenHash) {
+    return insertRun(conn, projectId, "stream", "running", run, null, null, null, tokenHash, 0);
+  }
+
+  private Future<Long> insertRun(SqlConnection conn, long projectId, String source, String status, NewRun run,
+                                 OffsetDateTime endTime, Long durationMs, JsonObject reportedCounts,
+                                 byte[] tokenHash, long lastSeq) {
+    Tuple params = Tuple.tuple()
+      .addValue(projectId).addValue(source).addValue(run.runKey()).addValue(status)
+      .addValue(run.startTime()).addValue(endTime).addValue(durationMs).addValue(run.expectedTests())
+      .addValue(run.metadata() == null ? new JsonObject() : run.metadata()).addValue(reportedCounts)
+      .addValue(run.reporterVersion()).addValue(run.playwrightVersion())
+      .addValue(tokenHash == null ? null : Buffer.buffer(tokenHash)).addValue(lastSeq);
+    return query(conn, StoreQuery.INSERT_RUN, params).map(rows -> rows.iterator().next().getLong("id"));
+  }
+
+  // ----- batches ----------------------------------------------------------------------------------------------
+
+  /**
+   * What a batch did: how many attempts were newly stored and how many were duplicates, and the events it made
+   * ({@code test-completed} per stored attempt, then one {@code run-progress}; none when nothing was stored),
+   * each {@code {"type", "data"}} with {@code data.seq}.
+   */
+  public record Batch(long runId, long projectId, String status, int stored, int duplicates,
+                      List<JsonObject> events, Counters counters) {
+  }
+
+  /**
+   * Stores a batch of attempts exactly once. {@code check} sees the locked run first (null: no such run) and
+   * throws to refuse the request, which rolls everything back. An empty batch only records activity.
+   */
+  public Future<Batch> appendBatch(long runId, Consumer<LockedRun> check, List<NewAttempt> attempts) {
+    return pool.withTransaction(conn -> lockRun(conn, runId).compose(locked -> {
+      check.accept(locked);
+      if (attempts.isEmpty()) {
+        return query(conn, StoreQuery.TOUCH_RUN, Tuple.of(runId)).map(v -> new Batch(runId, locked.projectId(),
+          locked.status(), 0, 0, List.of(), locked.counters()));
+      }
+      return testIds(conn, locked.projectId(), attempts).compose(ids ->
+        existingAttempts(conn, runId, ids.values()).compose(existing -> {
+          BatchPlan plan = BatchPlan.of(locked, attempts, ids, existing, true);
+          return writeBatch(conn, locked, plan).map(v -> new Batch(runId, locked.projectId(), locked.status(),
+            plan.stored(), plan.duplicates(), plan.events(), plan.counters()));
+        }));
+    }));
+  }
+
+  private Future<LockedRun> lockRun(SqlConnection conn, long runId) {
+    return query(conn, StoreQuery.LOCK_RUN, Tuple.of(runId)).map(rows -> {
+      if (!rows.iterator().hasNext()) {
+        return null;
+      }
+      Row row = rows.iterator().next();
+      Buffer hash = row.getBuffer("stream_token_hash");
+      return new LockedRun(row.getLong("id"), row.getLong("project_id"), row.getString("project_name"),
+        row.getString("status"), hash == null ? null : hash.getBytes(), row.getLong("last_seq"),
+        RowMappers.counters(row));
+    });
+  }
+
+  /** Test ids for every identity of the batch, creating the tests that are new to the project. */
+  private Future<Map<TestKey, Long>> testIds(SqlConnection conn, long projectId, List<NewAttempt> attempts) {
+    Map<TestKey, byte[]> keys = new LinkedHashMap<>();
+    attempts.forEach(a -> keys.putIfAbsent(a.test(), a.test().identityHash()));
+    return findTests(conn, projectId, keys).compose(found -> {
+      if (found.size() == keys.size()) {
+        return Future.succeededFuture(found);
+      }
+      List<TestKey> missing = keys.keySet().stream().filter(k -> !found.containsKey(k)).toList();
+      Tuple insert = Tuple.tuple().addValue(projectId)
+        .addValue(missing.stream().map(k -> Buffer.buffer(keys.get(k))).toArray(Buffer[]::new))
+        .addValue(missing.stream().map(TestKey::variant).toArray(Integer[]::new))
+        .addValue(missing.stream().map(TestKey::file).toArray(String[]::new))
+        .addValue(missing.stream().map(k -> new io.vertx.core.json.JsonArray(k.titlePath()).encode())
+          .toArray(String[]::new))
+        .addValue(missing.stream().map(TestKey::playwrightProject).toArray(String[]::new))
+        .addValue(missing.stream().map(TestKey::title).toArray(String[]::new));
+      // A test inserted meanwhile by another run of the project is skipped here and found by the second look.
+      return query(conn, StoreQuery.INSERT_TESTS, insert).compose(v -> findTests(conn, projectId, keys));
+    });
+  }
+
+  private Future<Map<TestKey, Long>> findTests(SqlConnection conn, long projectId, Map<TestKey, byte[]> keys) {
+    Buffer[] hashes = keys.values().stream().distinct().map(Buffer::buffer).toArray(Buffer[]::new);
+    return query(conn, StoreQuery.FIND_TESTS, Tuple.tuple().addValue(projectId).addValue(hashes)).map(rows -> {
+      Map<String, Long> byHashAndVariant = new HashMap<>();
+      for (Row row : rows) {
+        byHashAndVariant.put(hex(row.getBuffer("identity_hash").getBytes()) + "/" + row.getInteger("variant"),
+          row.getLong("id"));
+      }
+      Map<TestKey, Long> ids = new HashMap<>();
+      keys.forEach((key, hash) -> {
+        Long id = byHashAndVariant.get(hex(hash) + "/" + key.variant());
+        if (id != null) {
+          ids.put(key, id);
+        }
+      });
+      return ids;
+    });
+  }
+
+  private Future<List<BatchPlan.StoredAttempt>> existingAttempts(SqlConnection conn, long runId,
+                                                                java.util.Collection<Long> testIds) {
+    Long[] ids = new HashSet<>(testIds).toArray(Long[]::new);
+    return query(conn, StoreQuery.RUN_ATTEMPTS_OF_TESTS, Tuple.tuple().addValue(runId).addValue(ids)).map(rows -> {
+      List<BatchPlan.StoredAttempt> existing = new ArrayList<>();
+      for (Row row : rows) {
+        existing.add(new BatchPlan.StoredAttempt(row.getLong("test_id"), row.getInteger("retry"),
+          row.getString("status"), row.getString("expected_status"), row.getLong("duration_ms")));
+      }
+      return existing;
+    });
+  }
+
+  private Future<Void> writeBatch(SqlConnection conn, LockedRun run, BatchPlan plan) {
+    List<BatchPlan.Row> rows = plan.newAttempts();
+    List<BatchPlan.Result> results = plan.results();
+    Counters delta = plan.delta();
+    Tuple params = Tuple.tuple()
+      .addValue(run.id())
+      .addValue(rows.stream().map(BatchPlan.Row::testId).toArray(Long[]::new))
+      .addValue(rows.stream().map(r -> r.attempt().retry()).toArray(Integer[]::new))
+      .addValue(rows.stream().map(r -> r.attempt().status()).toArray(String[]::new))
+      .addValue(rows.stream().map(r -> r.attempt().expectedStatus()).toArray(String[]::new))
+      .addValue(rows.stream().map(r -> r.attempt().durationMs()).toArray(Long[]::new))
+      .addValue(rows.stream().map(r -> r.attempt().line()).toArray(Integer[]::new))
+      .addValue(rows.stream().map(r -> r.attempt().column()).toArray(Integer[]::new))
+      .addValue(rows.stream().map(r -> r.attempt().errorMessage()).toArray(String[]::new))
+      .addValue(rows.stream().map(r -> r.attempt().errorStack()).toArray(String[]::new))
+      .addValue(rows.stream().map(r -> encode(r.attempt().errorLocation())).toArray(String[]::new))
+      .addValue(rows.stream().map(r -> encode(r.attempt().steps())).toArray(String[]::new))
+      .addValue(rows.stream().map(r -> encode(r.attempt().annotations())).toArray(String[]::new))
+      .addValue(rows.stream().map(r -> encode(r.attempt().attachments())).toArray(String[]::new))
+      .addValue(rows.stream().map(r -> encode(r.attempt().extra())).toArray(String[]::new))
+      .addValue(rows.stream().map(BatchPlan.Row::seq).toArray(Long[]::new))
+      .addValue(run.projectId())
+      .addValue(results.stream().map(BatchPlan.Result::testId).toArray(Long[]::new))
+      .addValue(results.stream().map(BatchPlan.Result::finalRetry).toArray(Integer[]::new))
+      .addValue(results.stream().map(BatchPlan.Result::status).toArray(String[]::new))
+      .addValue(results.stream().map(BatchPlan.Result::expectedStatus).toArray(String[]::new))
+      .addValue(results.stream().map(BatchPlan.Result::durationMs).toArray(Long[]::new))
+      .addValue(results.stream().map(BatchPlan.Result::attemptCount).toArray(Integer[]::new))
+      .addValue(plan.events().stream().map(e -> e.getJsonObject("data").getLong("seq")).toArray(Long[]::new))
+      .addValue(plan.events().stream().map(e -> e.getString("type")).toArray(String[]::new))
+      .addValue(plan.events().stream().map(e -> e.getJsonObject("data").encode()).toArray(String[]::new))
+      .addValue(delta.total()).addValue(delta.passed()).addValue(delta.failed()).addValue(delta.timedOut())
+      .addValue(delta.skipped()).addValue(delta.interrupted()).addValue(delta.flaky()).addValue(delta.attempts())
+      .addValue(plan.lastSeq());
+    return query(conn, StoreQuery.WRITE_BATCH, params).mapEmpty();
+  }
+
+  // ----- finish -----------------------------------------------------------------------------------------------
+
+  /** How a run ends: Playwright's status and the optional parts of {@code finish}. */
+  public record Finish(String status, OffsetDateTime endTime, Long durationMs, JsonObject metadata) {
+  }
+
+  /** The run after {@code finish}; {@code event} is the {@code run-finished} event, null for a repeated finish. */
+  public record Finished(RunSummary run, JsonObject event) {
+  }
+
+  /**
+   * Finishes a run. {@code decide} sees the locked run (null: no such run), throws to refuse, and returns how
+   * to finish it, or null when it has already finished (then nothing changes and the stored summary is returned).
+   */
+  public Future<Finished> finishRun(long runId, Function<LockedRun, Finish> decide) {
+    return pool.withTransaction(conn -> lockRun(conn, runId).compose(locked -> {
+      Finish finish = decide.apply(locked);
+      if (finish == null) {
+        return summary(conn, runId).map(summary -> new Finished(summary, null));
+      }
+      return summary(conn, runId).compose(current -> {
+        OffsetDateTime end = finish.endTime() != null ? finish.endTime() : OffsetDateTime.now(ZoneOffset.UTC);
+        Long duration = finish.durationMs() != null ? finish.durationMs()
+          : Math.max(0, end.toInstant().toEpochMilli()
+            - OffsetDateTime.parse(current.startTime()).toInstant().toEpochMilli());
+        JsonObject metadata = finish.metadata() == null ? new JsonObject() : finish.metadata();
+        return query(conn, StoreQuery.FINISH_RUN, Tuple.of(runId, finish.status(), end, duration, metadata))
+          .compose(rows -> {
+            long seq = rows.iterator().next().getLong("last_seq");
+            return summary(conn, runId).compose(summary -> insertRunFinished(conn, summary, seq)
+              .map(event -> new Finished(summary, event)));
+          });
+      });
+    }));
+  }
+
+  private Future<JsonObject> insertRunFinished(SqlConnection conn, RunSummary summary, long seq) {
+    JsonObject data = new JsonObject().put("seq", seq).put("run", JsonObject.mapFrom(summary));
+    return query(conn, StoreQuery.INSERT_EVENT, Tuple.of(summary.id(), seq, "run-finished", data))
+      .map(v -> new JsonObject().put("type", "run-finished").put("data", data));
+  }
+
+  // ----- one-shot submit --------------------------------------------------------------------------------------
+
+  /**
+   * Stores a finished run from a one-shot reporter in one transaction: every entry becomes an attempt (the k-th
+   * entry with one identity and retry belongs to variant k-1), counters are computed from them as for streamed
+   * runs, and the run's event log gets its {@code run-finished} event (seq 1).
+   */
+  public Future<RunSummary> submitRun(NewRun run, String source, Finish finish, JsonObject reportedCounts,
+                                      List<NewAttempt> entries) {
+    List<NewAttempt> attempts = withVariants(entries);
+    return pool.withTransaction(conn -> upsertProject(conn, run).compose(projectId ->
+      insertRun(conn, projectId, source, finish.status(), run, finish.endTime(), finish.durationMs(),
+        reportedCounts, null, 1).compose(runId -> {
+          // Seq 1 is the run-finished event; one-shot runs have no live events before it.
+          LockedRun fresh = new LockedRun(runId, projectId, run.projectName(), finish.status(), null, 1,
+            new Counters(0, 0, 0, 0, 0, 0, 0, 0, run.expectedTests()));
+          Future<Void> stored = attempts.isEmpty() ? Future.succeededFuture()
+            : testIds(conn, projectId, attempts).compose(ids ->
+              writeBatch(conn, fresh, BatchPlan.of(fresh, attempts, ids, List.of(), false)));
+          return stored.compose(v -> summary(conn, runId))
+            .compose(summary -> insertRunFinished(conn, summary, 1).map(summary));
+        })));
+  }
+
+  /** Numbers repeated (identity, retry) pairs: the k-th one gets variant k-1. */
+  static List<NewAttempt> withVariants(List<NewAttempt> entries) {
+    Map<String, Integer> seen = new HashMap<>();
+    List<NewAttempt> out = new ArrayList<>(entries.size());
+    for (NewAttempt entry : entries) {
+      String key = Arrays.toString(entry.test().identityHash()) + "#" + entry.retry();
+      int variant = seen.merge(key, 1, Integer::sum) - 1;
+      out.add(variant == 0 ? entry : new NewAttempt(entry.test().withVariant(variant), entry.retry(),
+        entry.status(), entry.expectedStatus(), entry.durationMs(), entry.line(), entry.column(),
+        entry.errorMessage(), entry.errorStack(), entry.errorLocation(), entry.steps(), entry.annotations(),
+        entry.attachments(), entry.extra()));
+    }
+    return out;
+  }
+
+  // ----- stuck runs -------------------------------------------------------------------------------------------
+
+  /** Interrupts running runs idle for longer than {@code idleMs}; returns their {@code run-finished} events. */
+  public Future<List<Finished>> interruptStuckRuns(long idleMs) {
+    return pool.withTransaction(conn -> query(conn, StoreQuery.INTERRUPT_STUCK_RUNS, Tuple.of(idleMs))
+      .compose(rows -> {
+        List<Future<Finished>> finished = new ArrayList<>();
+        for (Row row : rows) {
+          long runId = row.getLong("id");
+          long seq = row.getLong("last_seq");
+          finished.add(summary(conn, runId).compose(summary -> insertRunFinished(conn, summary, seq)
+            .map(event -> new Finished(summary, event))));
+        }
+        return Future.all(finished).map(all -> all.<Finished>list());
+      }));
+  }
+
+  // ----- helpers ----------------------------------------------------------------------------------------------
+
+  private Future<RunSummary> summary(io.vertx.sqlclient.SqlClient client, long runId) {
+    return client.preparedQuery(sql.get(StoreQuery.RUN_SUMMARY)).execute(Tuple.of(runId))
+      .map(rows -> rows.iterator().hasNext() ? RowMappers.runSummary(rows.iterator().next()) : null);
+  }
+
+  private Future<RowSet<Row>> query(SqlConnection conn, StoreQuery query, Tuple params) {
+    return conn.preparedQuery(sql.get(query)).execute(params);
+  }
+
+  private static String encode(Object json) {
+    if (json instanceof JsonObject object) {
+      return object.encode();
+    }
+    if (json instanceof io.vertx.core.json.JsonArray array) {
+      return array.encode();
+    }
+    return null;
+  }
+
+  private static String hex(byte[] bytes) {
+    StringBuilder out = new StringBuilder(bytes.length * 2);
+    for (byte b : bytes) {
+      out.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+    }
+    return out.toString();
+  }
+
+  private static boolean isUniqueViolation(Throwable e) {
+    return e instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
+  }
+}
