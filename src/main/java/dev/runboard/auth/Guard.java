@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.PlatformHandler;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -21,13 +22,20 @@ import java.util.Map;
  * The access check every router uses. {@link #protect} records a route's {@link Access} on the route and puts
  * in front of its handlers: the id syntax check (400), then credentials (401) and the role (403).
  *
- * <p>Credentials: an API key in {@code Authorization: Bearer} or {@code X-API-Key}. A presented credential that
- * is not valid is refused even where anonymous read access is on.
+ * <p>Credentials: an API key in {@code Authorization: Bearer} or {@code X-API-Key}, or the session cookie
+ * {@code runboard_session} (stored as its SHA-256 in {@code sessions}; idle and absolute expiry from
+ * {@code auth.sessionIdleTimeout} and {@code auth.sessionMaxAge}). A presented credential that is not valid, or one
+ * in another form (a key as a cookie, a stream token outside its run's routes), is refused even where anonymous
+ * read access ({@code auth.anonymousRead}) is on. A cookie-authenticated mutation from a foreign {@code Origin} is
+ * refused (403).
  */
 public final class Guard {
 
   private static final Logger logger = LoggerFactory.getLogger(Guard.class);
   private static final String PRINCIPAL = "runboard.principal";
+  private static final String STREAM_TOKEN_HEADER = "X-Stream-Token";
+  /** A session's last_seen_at is written at most this often (or twice per idle timeout, if that is shorter). */
+  private static final long SESSION_REFRESH_MS = 60_000;
 
   private final Pool pool;
   private final Sql<AuthQuery> sql;
@@ -51,7 +59,8 @@ public final class Guard {
   /** Records {@code access} on the route and adds the checks it implies; returns the route for its handlers. */
   public Route protect(Route route, Access access) {
     route.putMetadata(Access.METADATA, access.name());
-    route.handler(PathIds::check);
+    // Platform handlers run before any body handler: a request is checked before its body is read.
+    route.handler((PlatformHandler) PathIds::check);
     switch (access) {
       case PUBLIC, STREAM_TOKEN -> {
       }
@@ -64,28 +73,89 @@ public final class Guard {
   }
 
   /** Authenticates and checks the role ({@code null}: any signed-in account). */
-  private Handler<RoutingContext> require(Role role) {
-    return ctx -> authenticate(ctx).onSuccess(principal -> {
-      if (principal == null) {
-        ctx.fail(ApiException.unauthorized("Credentials are required: an API key or a session."));
-      } else if (role == null && principal.anonymous()) {
-        ctx.fail(ApiException.unauthorized("Sign in to do this."));
-      } else if (role != null && !principal.role().includes(role)) {
-        ctx.fail(ApiException.forbidden("This needs the " + role.wireName() + " role."));
-      } else {
-        ctx.put(PRINCIPAL, principal);
-        ctx.next();
+  private PlatformHandler require(Role role) {
+    return ctx -> {
+      // The body must wait for the handlers after the check (a BodyHandler resumes it), as Vert.x's own
+      // authentication handlers do.
+      boolean pause = !ctx.request().isEnded();
+      if (pause) {
+        ctx.request().pause();
       }
-    }).onFailure(ctx::fail);
+      authenticate(ctx).onComplete(result -> {
+        if (pause) {
+          ctx.request().resume();
+        }
+        if (result.failed()) {
+          ctx.fail(result.cause());
+          return;
+        }
+        Principal principal = result.result();
+        if (principal == null) {
+          ctx.fail(ApiException.unauthorized("Credentials are required: an API key or a session."));
+        } else if (principal.anonymous() && role != Role.VIEWER) {
+          ctx.fail(ApiException.unauthorized("Sign in to do this."));
+        } else if (role != null && !principal.role().includes(role)) {
+          ctx.fail(ApiException.forbidden("This needs the " + role.wireName() + " role."));
+        } else {
+          ctx.put(PRINCIPAL, principal);
+          ctx.next();
+        }
+      });
+    };
   }
 
-  /** The caller, or null when no credential was presented (and anonymous read access is off). */
+  /**
+   * The caller: by API key, else by session cookie, else the anonymous viewer when {@code auth.anonymousRead} is
+   * on; null when no credential was presented and anonymous read access is off.
+   */
   Future<Principal> authenticate(RoutingContext ctx) {
-    String key = apiKey(ctx);
+    String key;
+    try {
+      key = apiKey(ctx);
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
+    }
     if (key != null) {
       return findApiKey(key);
     }
-    return Future.succeededFuture(null);
+    if (ctx.request().getHeader(STREAM_TOKEN_HEADER) != null) {
+      return Future.failedFuture(ApiException.unauthorized(
+        "A stream token authorises only its own run's events, files and finish."));
+    }
+    SessionCookie.Presented cookie = SessionCookie.read(ctx.request());
+    if (cookie instanceof SessionCookie.Session session) {
+      return findSession(session.token()).map(principal -> {
+        if (Origins.mutating(ctx.request().method()) && Origins.foreign(ctx.request(), config.publicUrl())) {
+          throw ApiException.forbidden("Cross-site request refused: the Origin is not this server's.");
+        }
+        return principal;
+      });
+    }
+    if (cookie instanceof SessionCookie.Foreign) {
+      return Future.failedFuture(ApiException.unauthorized("Credentials must be an API key (Authorization: Bearer "
+        + "or X-API-Key) or the " + SessionCookie.NAME + " cookie."));
+    }
+    return Future.succeededFuture(config.anonymousRead() ? Principal.anonymousViewer() : null);
+  }
+
+  private Future<Principal> findSession(String token) {
+    Buffer hash = Buffer.buffer(Secrets.hash(token));
+    long idle = config.sessionIdleTimeoutMs();
+    long refresh = Math.max(1, Math.min(SESSION_REFRESH_MS, idle / 2));
+    return pool.preparedQuery(sql.get(AuthQuery.FIND_SESSION)).execute(Tuple.of(hash, idle, refresh))
+      .map(rows -> {
+        if (!rows.iterator().hasNext()) {
+          throw ApiException.unauthorized("The session has expired or ended: sign in again.");
+        }
+        Row row = rows.iterator().next();
+        if (Boolean.TRUE.equals(row.getBoolean("stale"))) {
+          pool.preparedQuery(sql.get(AuthQuery.TOUCH_SESSION)).execute(Tuple.of(hash, refresh))
+            .onFailure(e -> logger.warn("Could not refresh a session of user {}: {}", row.getLong("user_id"),
+              e.toString()));
+        }
+        return new Principal(row.getLong("user_id"), row.getString("username"), Role.fromWire(row.getString("role")),
+          null, true);
+      });
   }
 
   private static String apiKey(RoutingContext ctx) {

@@ -1,0 +1,2 @@
+DELETE FROM sessions
+WHERE token_hash = $1

@@ -1,0 +1,3 @@
+SELECT id, username, role, created_at
+FROM users
+ORDER BY id

@@ -1,0 +1,4 @@
+SELECT id, username, role, created_at
+FROM users
+WHERE id = $1
+FOR UPDATE

@@ -1,0 +1,2 @@
+DELETE FROM login_throttle
+WHERE throttle_key = $1

@@ -1,0 +1,3 @@
+UPDATE users
+SET role = $2
+WHERE id = $1
