@@ -52,13 +52,40 @@ class AppConfigTest {
     "db.poolSize|lots",
     "db.embedded.port|70000",
     "data.dir|''",
-    "metrics.enabled|yes"
+    "metrics.enabled|yes",
+    "auth.anonymousRead|maybe",
+    "auth.sessionIdleTimeout|0s",
+    "auth.sessionMaxAge|forever",
+    "auth.secureCookie|1",
+    "auth.minPasswordLength|0"
   })
   void badValueNamesTheKey(String key, String value) {
     assertThatThrownBy(() -> AppConfig.of(new JsonObject().put(key, value)))
       .isInstanceOf(ConfigException.class)
       .hasMessageStartingWith(key + " ")
       .hasMessageContaining("got '" + value + "'");
+  }
+
+  @Test
+  @DisplayName("the unattended administrator needs both a name and a long enough password, which is never echoed")
+  void unattendedAdministrator() {
+    assertThatThrownBy(() -> AppConfig.of(new JsonObject().put("admin.username", "root")))
+      .isInstanceOf(ConfigException.class).hasMessageStartingWith("admin.password ");
+    assertThatThrownBy(() -> AppConfig.of(new JsonObject().put("admin.password", "long enough secret")))
+      .isInstanceOf(ConfigException.class).hasMessageStartingWith("admin.username ");
+    assertThatThrownBy(() -> AppConfig.load(Map.of("RUNBOARD_ADMIN_USERNAME", "root",
+      "RUNBOARD_ADMIN_PASSWORD", "short1"), new Properties()))
+      .isInstanceOf(ConfigException.class).hasMessageStartingWith("admin.password (env RUNBOARD_ADMIN_PASSWORD)")
+      .hasMessageNotContaining("short1");
+    AppConfig config = AppConfig.of(new JsonObject().put("admin.username", "root")
+      .put("admin.password", "long enough secret"));
+    assertThat(config.adminUsername()).isEqualTo("root");
+    assertThat(config.anonymousRead()).isFalse();
+    assertThat(config.sessionIdleTimeoutMs()).isEqualTo(7 * 86_400_000L);
+    assertThat(config.sessionMaxAgeMs()).isEqualTo(30 * 86_400_000L);
+    assertThat(config.minPasswordLength()).isEqualTo(10);
+    assertThat(config.secureCookie()).isFalse();
+    assertThat(AppConfig.of(new JsonObject().put("http.publicUrl", "https://rb.example.com")).secureCookie()).isTrue();
   }
 
   @Test
