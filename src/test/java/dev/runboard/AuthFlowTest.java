@@ -108,9 +108,11 @@ class AuthFlowTest {
       assertError(again, 409, "conflict");
       try (Connection c = TestDatabase.jdbc(DatabaseUrl.parse(fresh.config().dbUrl()));
            Statement s = c.createStatement();
-           var rs = s.executeQuery("SELECT count(*) FROM users")) {
+           var rs = s.executeQuery("SELECT count(*), min(password_hash) FROM users")) {
         rs.next();
         assertThat(rs.getInt(1)).isEqualTo(1);
+        assertThat(rs.getString(2)).as("Argon2id in PHC form, salted")
+          .matches("\\$argon2id\\$v=19\\$m=19456,t=2,p=1\\$[A-Za-z0-9+/]{22}\\$[A-Za-z0-9+/]{43}");
       }
     } finally {
       client.close();
