@@ -1,6 +1,7 @@
 package dev.runboard;
 
 import dev.runboard.config.AppConfig;
+import dev.runboard.maintenance.SweeperVerticle;
 import dev.runboard.store.EmbeddedDatabase;
 import dev.runboard.store.MigrationVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -53,7 +54,8 @@ public final class Runboard {
     try {
       AppConfig effective = config;
       String httpDeployment = vertx.deployVerticle(new MigrationVerticle(), options(effective))
-        .compose(migrated -> vertx.deployVerticle(() -> new HttpVerticle(metrics),
+        .compose(migrated -> vertx.deployVerticle(new SweeperVerticle(), options(effective)))
+        .compose(sweeper -> vertx.deployVerticle(() -> new HttpVerticle(metrics),
           options(effective).setInstances(effective.httpInstances())))
         .await();
       int port = (Integer) vertx.sharedData().getLocalMap(HttpVerticle.LOCAL_MAP).get(HttpVerticle.ACTUAL_PORT);

@@ -16,9 +16,11 @@ import java.util.Map;
 final class ApiClient {
 
   private final WebClient client;
+  private final io.vertx.core.http.HttpClient http;
   private final int port;
 
   ApiClient(Vertx vertx, int port) {
+    this.http = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
     this.client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)
       .setFollowRedirects(false));
     this.port = port;
@@ -42,6 +44,23 @@ final class ApiClient {
       return request.putHeader("Content-Type", "application/json").sendBuffer(raw).await();
     }
     return request.sendJson(body).await();
+  }
+
+  /**
+   * The status of a request to a live-stream route: it answers an endless event stream when allowed, so only the
+   * status is read and the connection is closed.
+   */
+  int streamStatus(String path, Caller caller) {
+    io.vertx.core.MultiMap headers = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
+    caller.headers().forEach(headers::add);
+    return http.request(new io.vertx.core.http.RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
+        .setPort(port).setURI(path).setHeaders(headers))
+      .compose(request -> request.send())
+      .map(response -> {
+        int status = response.statusCode();
+        response.request().connection().close();
+        return status;
+      }).await();
   }
 
   HttpResponse<Buffer> get(String path, Caller caller) {

@@ -52,8 +52,15 @@ public final class AppConfig {
   public static final String INGEST_MAX_START_BYTES = "ingest.maxStartBytes";
   public static final String INGEST_MAX_EVENTS_BYTES = "ingest.maxEventsBytes";
   public static final String INGEST_MAX_SUBMIT_BYTES = "ingest.maxSubmitBytes";
+  public static final String INGEST_MAX_UPLOAD_BYTES = "ingest.maxUploadBytes";
+  public static final String INGEST_MAX_ARCHIVE_ENTRY_BYTES = "ingest.maxArchiveEntryBytes";
+  public static final String INGEST_MAX_ARCHIVE_ENTRIES = "ingest.maxArchiveEntries";
+  public static final String STORAGE_DIR = "storage.dir";
   public static final String RUNS_IDLE_TIMEOUT = "runs.idleTimeout";
   public static final String RUNS_SWEEP_INTERVAL = "runs.sweepInterval";
+  public static final String SSE_PING_INTERVAL = "sse.pingInterval";
+  public static final String SSE_MAX_CONNECTIONS = "sse.maxConnections";
+  public static final String SSE_MAX_QUEUED_BYTES = "sse.maxQueuedBytes";
 
   static final String ENV_PREFIX = "RUNBOARD_";
   static final String SYSPROP_PREFIX = "runboard.";
@@ -89,9 +96,19 @@ public final class AppConfig {
     new Key(INGEST_MAX_START_BYTES, Type.SIZE, "1MiB", "Largest `start` or `finish` body"),
     new Key(INGEST_MAX_EVENTS_BYTES, Type.SIZE, "10MiB", "Largest `events` body (at most 1,000 events)"),
     new Key(INGEST_MAX_SUBMIT_BYTES, Type.SIZE, "50MiB", "Largest one-shot `submit` body"),
+    new Key(INGEST_MAX_UPLOAD_BYTES, Type.SIZE, "500MiB", "Largest `upload` or files body; also the most one "
+      + "upload's report archives may extract to"),
+    new Key(INGEST_MAX_ARCHIVE_ENTRY_BYTES, Type.SIZE, "200MiB", "Largest entry of an uploaded report archive "
+      + "(counted while extracting)"),
+    new Key(INGEST_MAX_ARCHIVE_ENTRIES, Type.ENTRIES, 20000, "Most entries in one uploaded report archive"),
+    new Key(STORAGE_DIR, Type.OPTIONAL_PATH, "", "Directory for uploaded files; empty: `<data.dir>/files`"),
     new Key(RUNS_IDLE_TIMEOUT, Type.DURATION, "1h", "A running run that receives nothing for this long is "
       + "interrupted"),
-    new Key(RUNS_SWEEP_INTERVAL, Type.DURATION, "5m", "How often each node looks for such stuck runs")
+    new Key(RUNS_SWEEP_INTERVAL, Type.DURATION, "5m", "How often each node looks for such stuck runs"),
+    new Key(SSE_PING_INTERVAL, Type.DURATION, "15s", "Interval of `: ping` comments on live streams"),
+    new Key(SSE_MAX_CONNECTIONS, Type.CONNECTIONS, 10000, "Open live streams per node; more get 503"),
+    new Key(SSE_MAX_QUEUED_BYTES, Type.SIZE, "1MiB", "Bytes a slow live-stream client may have queued before "
+      + "it is disconnected (it then resumes with `Last-Event-ID`)")
   );
 
   private final JsonObject json;
@@ -202,12 +219,42 @@ public final class AppConfig {
     return json.getLong(INGEST_MAX_SUBMIT_BYTES);
   }
 
+  public long maxUploadBytes() {
+    return json.getLong(INGEST_MAX_UPLOAD_BYTES);
+  }
+
+  public long maxArchiveEntryBytes() {
+    return json.getLong(INGEST_MAX_ARCHIVE_ENTRY_BYTES);
+  }
+
+  public int maxArchiveEntries() {
+    return json.getInteger(INGEST_MAX_ARCHIVE_ENTRIES);
+  }
+
+  /** {@code storage.dir}, or {@code <data.dir>/files} when it is empty. */
+  public Path storageDir() {
+    String dir = json.getString(STORAGE_DIR);
+    return dir.isEmpty() ? dataDir().resolve("files") : Path.of(dir);
+  }
+
   public long runIdleTimeoutMs() {
     return json.getLong(RUNS_IDLE_TIMEOUT);
   }
 
   public long sweepIntervalMs() {
     return json.getLong(RUNS_SWEEP_INTERVAL);
+  }
+
+  public long ssePingIntervalMs() {
+    return json.getLong(SSE_PING_INTERVAL);
+  }
+
+  public int sseMaxConnections() {
+    return json.getInteger(SSE_MAX_CONNECTIONS);
+  }
+
+  public long sseMaxQueuedBytes() {
+    return json.getLong(SSE_MAX_QUEUED_BYTES);
   }
 
   public boolean metricsEnabled() {
@@ -375,6 +422,12 @@ public final class AppConfig {
         return integer(value, 0, 1024, "must be an integer from 0 to 1024");
       }
     },
+    CONNECTIONS {
+      @Override
+      Object normalise(Object value) {
+        return integer(value, 1, 1_000_000, "must be an integer from 1 to 1000000");
+      }
+    },
     POSITIVE {
       @Override
       Object normalise(Object value) {
@@ -447,6 +500,19 @@ public final class AppConfig {
         } catch (RuntimeException e) {
           throw new IllegalArgumentException("must be a directory path");
         }
+      }
+    },
+    ENTRIES {
+      @Override
+      Object normalise(Object value) {
+        return integer(value, 1, 10_000_000, "must be an integer from 1 to 10000000");
+      }
+    },
+    OPTIONAL_PATH {
+      @Override
+      Object normalise(Object value) {
+        String s = String.valueOf(value).trim();
+        return s.isEmpty() ? "" : PATH.normalise(s);
       }
     };
 

@@ -16,7 +16,13 @@ enum StoreQuery implements Sql.Query {
   TOUCH_RUN("touch-run"),
   FINISH_RUN("finish-run"),
   INSERT_EVENT("insert-event"),
-  INTERRUPT_STUCK_RUNS("interrupt-stuck-runs");
+  INTERRUPT_STUCK_RUNS("interrupt-stuck-runs"),
+  RUN_RESULTS("run-results"),
+  EVENTS_AFTER("events-after"),
+  RUN_LAST_SEQ("run-last-seq"),
+  RESERVE_ARTIFACT_IDS("reserve-artifact-ids"),
+  INSERT_ARTIFACTS("insert-artifacts"),
+  ADVANCE_SEQ("advance-seq");
 
   private final String path;
 

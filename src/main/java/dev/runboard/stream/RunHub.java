@@ -1,0 +1,69 @@
+package dev.runboard.stream;
+
+import dev.runboard.bus.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The run streams of one HTTP verticle instance, grouped by run: one bus consumer per watched run (registered on
+ * the first client, unregistered with the last), whose messages are encoded once and offered to every client of
+ * that run. Everything here runs on the instance's event loop.
+ */
+final class RunHub {
+
+  private final Vertx vertx;
+  private final Map<Long, Channel> channels = new HashMap<>();
+
+  private static final class Channel {
+    final Set<RunStream> streams = new LinkedHashSet<>();
+    MessageConsumer<JsonObject> consumer;
+  }
+
+  RunHub(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Adds a client; the future completes once the run's consumer is registered (cluster-wide). */
+  Future<Void> join(RunStream stream) {
+    Channel channel = channels.computeIfAbsent(stream.runId(), runId -> {
+      Channel created = new Channel();
+      created.consumer = vertx.eventBus().consumer(Addresses.runEvents(runId), message -> {
+        Batch batch = Batch.of(message.body().getJsonArray("events"));
+        for (RunStream s : created.streams.toArray(RunStream[]::new)) {
+          s.offer(batch);
+        }
+      });
+      return created;
+    });
+    channel.streams.add(stream);
+    return channel.consumer.completion();
+  }
+
+  void leave(RunStream stream) {
+    Channel channel = channels.get(stream.runId());
+    if (channel != null && channel.streams.remove(stream) && channel.streams.isEmpty()) {
+      channels.remove(stream.runId());
+      channel.consumer.unregister();
+    }
+  }
+
+  Set<Long> runs() {
+    return channels.keySet();
+  }
+
+  Set<RunStream> streams(long runId) {
+    Channel channel = channels.get(runId);
+    return channel == null ? Set.of() : channel.streams;
+  }
+
+  int consumers() {
+    return channels.size();
+  }
+}

@@ -1,0 +1,182 @@
+package dev.runboard.stream;
+
+import dev.runboard.auth.Access;
+import dev.runboard.auth.Guard;
+import dev.runboard.config.AppConfig;
+import dev.runboard.store.EventLog;
+import dev.runboard.web.ApiException;
+import dev.runboard.web.Responses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Server-Sent Events: {@code GET /api/test-runs/{runId}/stream} (a run's stored and live events, resumable with
+ * {@code Last-Event-ID}) and {@code GET /api/stream} (run-list changes). Fed only from the event bus; replay
+ * reads the event log in PostgreSQL.
+ *
+ * <p>Per HTTP verticle instance: one {@link RunHub} (a bus consumer per watched run), one {@link GlobalFeed}, and
+ * one timer that pings every connection every {@code sse.pingInterval} and checks the watched runs' stored seq.
+ * Reads {@code sse.*}.
+ */
+public final class StreamRoutes {
+
+  private static final Logger logger = LoggerFactory.getLogger(StreamRoutes.class);
+  static final long PROGRESS_WINDOW_MS = 1_000;
+
+  private final EventLog log;
+  private final RunHub hub;
+  private final GlobalFeed feed;
+  private final ConnectionCount count;
+  private final Set<SseConnection> connections = new LinkedHashSet<>();
+  private final int maxConnections;
+  private final int maxQueuedBytes;
+
+  private StreamRoutes(Vertx vertx, EventLog log, GlobalFeed feed, AppConfig config) {
+    this.log = log;
+    this.hub = new RunHub(vertx);
+    this.feed = feed;
+    this.count = ConnectionCount.of(vertx);
+    this.maxConnections = config.sseMaxConnections();
+    this.maxQueuedBytes = (int) Math.min(Integer.MAX_VALUE, config.sseMaxQueuedBytes());
+  }
+
+  public static Future<StreamRoutes> create(Vertx vertx, Pool pool, AppConfig config) {
+    GlobalFeed feed = new GlobalFeed(vertx, PROGRESS_WINDOW_MS);
+    return Future.all(EventLog.create(vertx, pool), feed.start()).map(all -> {
+      StreamRoutes routes = new StreamRoutes(vertx, all.resultAt(0), feed, config);
+      vertx.setPeriodic(config.ssePingIntervalMs(), t -> routes.tick());
+      return routes;
+    });
+  }
+
+  public void mount(Router router, Guard guard) {
+    // Live events
+    guard.protect(router.get("/api/test-runs/:runId/stream"), Access.VIEWER).handler(this::streamRun);
+    guard.protect(router.get("/api/stream"), Access.VIEWER).handler(this::streamRuns);
+  }
+
+  private void streamRun(RoutingContext ctx) {
+    long runId = Long.parseLong(ctx.pathParam("runId"));
+    if (!count.tryAcquire(maxConnections)) {
+      sendBusy(ctx);
+      return;
+    }
+    log.head(runId).onSuccess(head -> {
+      if (head == null) {
+        count.release();
+        ctx.fail(ApiException.notFound("No run " + runId + "."));
+        return;
+      }
+      Long lastEventId = lastEventId(ctx, head.lastSeq());
+      boolean finished = !"running".equals(head.run().status());
+      if (finished && lastEventId != null && lastEventId >= head.lastSeq()) {
+        count.release();
+        ctx.response().setStatusCode(204).end();
+        return;
+      }
+      RunStream[] stream = new RunStream[1];
+      SseConnection connection = open(ctx, () -> hub.leave(stream[0]));
+      stream[0] = new RunStream(runId, log, connection);
+      hub.join(stream[0])
+        .compose(v -> lastEventId != null ? stream[0].startWithReplay(lastEventId)
+          : log.head(runId).compose(stream[0]::startWithSnapshot))
+        .onFailure(e -> {
+          logger.warn("Stream of run {} failed: {}", runId, e.toString());
+          connection.end();
+        });
+    }).onFailure(e -> {
+      count.release();
+      ctx.fail(e);
+    });
+  }
+
+  private void streamRuns(RoutingContext ctx) {
+    String project = ctx.queryParams().get("projectId");
+    Long projectId = null;
+    if (project != null) {
+      projectId = Guard.parseId(project);
+      if (projectId == null) {
+        throw ApiException.validation("projectId", "projectId must be a positive integer.");
+      }
+    }
+    if (!count.tryAcquire(maxConnections)) {
+      sendBusy(ctx);
+      return;
+    }
+    GlobalFeed.Client[] client = new GlobalFeed.Client[1];
+    SseConnection connection = open(ctx, () -> feed.remove(client[0]));
+    client[0] = new GlobalFeed.Client(connection, projectId);
+    feed.add(client[0]);
+  }
+
+  private SseConnection open(RoutingContext ctx, Runnable leave) {
+    SseConnection[] opened = new SseConnection[1];
+    opened[0] = SseConnection.open(ctx, maxQueuedBytes, () -> {
+      leave.run();
+      connections.remove(opened[0]);
+      count.release();
+    });
+    connections.add(opened[0]);
+    return opened[0];
+  }
+
+  /**
+   * {@code Last-Event-ID} (header, or {@code lastEventId} query parameter for clients that cannot set headers);
+   * null when absent, malformed or beyond the run's last seq (then the client gets a fresh {@code init}).
+   */
+  private static Long lastEventId(RoutingContext ctx, long lastSeq) {
+    String text = ctx.request().getHeader("Last-Event-ID");
+    if (text == null) {
+      text = ctx.queryParams().get("lastEventId");
+    }
+    if (text == null) {
+      return null;
+    }
+    text = text.trim();
+    if (text.equals("0")) {
+      return 0L;
+    }
+    Long id = Guard.parseId(text);
+    return id != null && id <= lastSeq ? id : null;
+  }
+
+  private static void sendBusy(RoutingContext ctx) {
+    ctx.response().putHeader("Retry-After", "5");
+    Responses.sendError(ctx, new ApiException(503, "unavailable",
+      "This node serves its maximum number of live connections; retry in a few seconds.", null));
+  }
+
+  /** Pings every connection, and lets each watched run's streams catch up on anything the bus did not bring. */
+  private void tick() {
+    for (SseConnection connection : connections.toArray(SseConnection[]::new)) {
+      connection.ping();
+    }
+    for (long runId : Set.copyOf(hub.runs())) {
+      log.lastSeq(runId).onSuccess(row -> {
+        if (row != null) {
+          long stored = row.getLong("last_seq");
+          for (RunStream stream : hub.streams(runId).toArray(RunStream[]::new)) {
+            stream.checkStored(stored);
+          }
+        }
+      });
+    }
+  }
+
+  /** Open connections and run consumers of this instance (for leak tests). */
+  int openConnections() {
+    return connections.size();
+  }
+
+  int runConsumers() {
+    return hub.consumers();
+  }
+}

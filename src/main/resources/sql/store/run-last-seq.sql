@@ -1,0 +1,3 @@
+SELECT last_seq, status
+FROM runs
+WHERE id = $1
