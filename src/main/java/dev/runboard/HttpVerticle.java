@@ -1,17 +1,21 @@
 package dev.runboard;
 
+import dev.runboard.api.FileRoutes;
 import dev.runboard.auth.Access;
 import dev.runboard.auth.AuthRoutes;
 import dev.runboard.auth.Guard;
 import dev.runboard.config.AppConfig;
 import dev.runboard.health.HealthRoutes;
 import dev.runboard.ingest.IngestRoutes;
+import dev.runboard.ingest.UploadRoutes;
+import dev.runboard.stream.StreamRoutes;
 import dev.runboard.store.Pools;
 import dev.runboard.store.Schema;
 import dev.runboard.web.ApiException;
 import dev.runboard.web.FailureHandler;
 import dev.runboard.web.Responses;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.CompositeFuture;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -59,11 +63,17 @@ public class HttpVerticle extends VerticleBase {
   /** Every route of the node; the access matrix test lists them from here. */
   static Future<Router> router(Vertx vertx, AppConfig config, Pool pool, PrometheusMeterRegistry metrics) {
     return Future.all(Schema.create(vertx, pool), Guard.create(vertx, pool, config),
-      IngestRoutes.create(vertx, pool, config), AuthRoutes.create(vertx, pool, config)).map(areas -> {
+      IngestRoutes.create(vertx, pool, config), AuthRoutes.create(vertx, pool, config),
+      StreamRoutes.create(vertx, pool, config),
+      Future.all(UploadRoutes.create(vertx, pool, config), FileRoutes.create(vertx, pool, config))).map(areas -> {
       Schema schema = areas.resultAt(0);
       Guard guard = areas.resultAt(1);
       IngestRoutes ingest = areas.resultAt(2);
       AuthRoutes auth = areas.resultAt(3);
+      StreamRoutes stream = areas.resultAt(4);
+      CompositeFuture files = areas.resultAt(5);
+      UploadRoutes uploads = files.resultAt(0);
+      FileRoutes fileRoutes = files.resultAt(1);
       Router router = Router.router(vertx);
       router.route().failureHandler(new FailureHandler());
       guard.protect(router.route("/health/*"), Access.PUBLIC).subRouter(HealthRoutes.router(vertx, schema));
@@ -73,6 +83,9 @@ public class HttpVerticle extends VerticleBase {
       // Areas: each mounts its own routes, every one through guard.protect.
       auth.mount(router, guard);
       ingest.mount(router, guard);
+      uploads.mount(router, guard);
+      fileRoutes.mount(router, guard);
+      stream.mount(router, guard);
 
       guard.protect(router.route("/api/*"), Access.PUBLIC)
         .handler(ctx -> Responses.sendError(ctx, ApiException.notFound("No such API route.")));

@@ -164,8 +164,12 @@ public final class RunStore {
 
   /** Test ids for every identity of the batch, creating the tests that are new to the project. */
   private Future<Map<TestKey, Long>> testIds(SqlConnection conn, long projectId, List<NewAttempt> attempts) {
+    return testIdsOf(conn, projectId, attempts.stream().map(NewAttempt::test).toList());
+  }
+
+  private Future<Map<TestKey, Long>> testIdsOf(SqlConnection conn, long projectId, List<TestKey> tests) {
     Map<TestKey, byte[]> keys = new LinkedHashMap<>();
-    attempts.forEach(a -> keys.putIfAbsent(a.test(), a.test().identityHash()));
+    tests.forEach(test -> keys.putIfAbsent(test, test.identityHash()));
     return findTests(conn, projectId, keys).compose(found -> {
       if (found.size() == keys.size()) {
         return Future.succeededFuture(found);
@@ -305,18 +309,135 @@ public final class RunStore {
   public Future<RunSummary> submitRun(NewRun run, String source, Finish finish, JsonObject reportedCounts,
                                       List<NewAttempt> entries) {
     List<NewAttempt> attempts = withVariants(entries);
-    return pool.withTransaction(conn -> upsertProject(conn, run).compose(projectId ->
+    return pool.withTransaction(conn -> insertSubmitted(conn, run, source, finish, reportedCounts, attempts)
+      .map(Submitted::run));
+  }
+
+  /** A one-shot run inside its transaction: its summary and the test ids of its (variant-numbered) attempts. */
+  private record Submitted(RunSummary run, Map<TestKey, Long> testIds) {
+  }
+
+  private Future<Submitted> insertSubmitted(SqlConnection conn, NewRun run, String source, Finish finish,
+                                            JsonObject reportedCounts, List<NewAttempt> attempts) {
+    return upsertProject(conn, run).compose(projectId ->
       insertRun(conn, projectId, source, finish.status(), run, finish.endTime(), finish.durationMs(),
         reportedCounts, null, 1).compose(runId -> {
           // Seq 1 is the run-finished event; one-shot runs have no live events before it.
           LockedRun fresh = new LockedRun(runId, projectId, run.projectName(), finish.status(), null, 1,
             new Counters(0, 0, 0, 0, 0, 0, 0, 0, run.expectedTests()));
-          Future<Void> stored = attempts.isEmpty() ? Future.succeededFuture()
-            : testIds(conn, projectId, attempts).compose(ids ->
-              writeBatch(conn, fresh, BatchPlan.of(fresh, attempts, ids, List.of(), false)));
-          return stored.compose(v -> summary(conn, runId))
-            .compose(summary -> insertRunFinished(conn, summary, 1).map(summary));
-        })));
+          Future<Map<TestKey, Long>> ids = attempts.isEmpty() ? Future.succeededFuture(Map.of())
+            : testIds(conn, projectId, attempts).compose(found ->
+              writeBatch(conn, fresh, BatchPlan.of(fresh, attempts, found, List.of(), false)).map(found));
+          return ids.compose(found -> summary(conn, runId)
+            .compose(summary -> insertRunFinished(conn, summary, 1).map(new Submitted(summary, found))));
+        }));
+  }
+
+  // ----- files ------------------------------------------------------------------------------------------------
+
+  /** A one-shot upload: the run as {@link #submitRun} stores it, and its files. */
+  public record Uploaded(RunSummary run, List<StoredArtifact> artifacts) {
+  }
+
+  /**
+   * {@link #submitRun} plus the upload's files, in the same transaction. A file's {@link NewArtifact#entry()}
+   * names the attempt it belongs to. {@code place} puts the files at their storage paths once their rows are
+   * written; its failure rolls everything back (and it removes what it placed).
+   */
+  public Future<Uploaded> submitUpload(NewRun run, Finish finish, JsonObject reportedCounts,
+                                       List<NewAttempt> entries, List<NewArtifact> files,
+                                       Function<List<StoredArtifact>, Future<Void>> place) {
+    List<NewAttempt> attempts = withVariants(entries);
+    return pool.withTransaction(conn -> insertSubmitted(conn, run, "upload", finish, reportedCounts, attempts)
+      .compose(submitted -> {
+        long runId = submitted.run().id();
+        List<Long> testIds = new ArrayList<>();
+        List<JsonObject> owners = new ArrayList<>();
+        for (NewArtifact file : files) {
+          NewAttempt owner = file.entry() == null ? null : attempts.get(file.entry());
+          testIds.add(owner == null ? null : submitted.testIds().get(owner.test()));
+          owners.add(owner == null ? null : StoredArtifact.attempt(owner.test(), owner.retry()));
+        }
+        return insertArtifacts(conn, runId, files, testIds, owners)
+          .compose(stored -> place.apply(stored).map(new Uploaded(submitted.run(), stored)));
+      }));
+  }
+
+  /** Files attached to a running run, and their {@code run-files} event ({@code {"type", "data"}}). */
+  public record Attached(long runId, long projectId, List<StoredArtifact> artifacts, JsonObject event) {
+  }
+
+  /**
+   * Attaches files to a run under its row lock: {@code check} sees the locked run first (null: no such run) and
+   * throws to refuse. Writes the artifacts and a {@code run-files} event with the run's next seq; files naming
+   * an attempt's test get its test id (the test is created when the attempt has not arrived yet). A report type
+   * the run already has fails with {@link RunConflictException}. {@code place} as in {@link #submitUpload}.
+   */
+  public Future<Attached> attachFiles(long runId, Consumer<LockedRun> check, List<NewArtifact> files,
+                                      Function<List<StoredArtifact>, Future<Void>> place) {
+    return pool.withTransaction(conn -> lockRun(conn, runId).compose(locked -> {
+      check.accept(locked);
+      List<TestKey> keys = files.stream().map(NewArtifact::test).filter(java.util.Objects::nonNull).toList();
+      Future<Map<TestKey, Long>> ids = keys.isEmpty() ? Future.succeededFuture(Map.of())
+        : testIdsOf(conn, locked.projectId(), keys);
+      return ids.compose(found -> {
+        List<Long> testIds = new ArrayList<>();
+        List<JsonObject> owners = new ArrayList<>();
+        for (NewArtifact file : files) {
+          testIds.add(file.test() == null ? null : found.get(file.test()));
+          owners.add(file.test() == null ? null : StoredArtifact.attempt(file.test(), file.retry()));
+        }
+        return insertArtifacts(conn, runId, files, testIds, owners);
+      }).compose(stored -> {
+        long seq = locked.lastSeq() + 1;
+        JsonObject data = new JsonObject().put("seq", seq)
+          .put("files", new io.vertx.core.json.JsonArray(stored.stream().map(StoredArtifact::toFile).toList()));
+        return query(conn, StoreQuery.INSERT_EVENT, Tuple.of(runId, seq, "run-files", data))
+          .compose(v -> query(conn, StoreQuery.ADVANCE_SEQ, Tuple.of(runId, seq)))
+          .compose(v -> place.apply(stored))
+          .map(v -> new Attached(runId, locked.projectId(), stored,
+            new JsonObject().put("type", "run-files").put("data", data)));
+      });
+    })).recover(e -> isUniqueViolation(e)
+      ? Future.failedFuture(new RunConflictException("Run " + runId + " already has a report of that type."))
+      : Future.failedFuture(e));
+  }
+
+  /** The run as its writers see it (null: no such run), for checks made before a long request body is read. */
+  public Future<LockedRun> peekRun(long runId) {
+    return pool.withTransaction(conn -> lockRun(conn, runId));
+  }
+
+  private Future<List<StoredArtifact>> insertArtifacts(SqlConnection conn, long runId, List<NewArtifact> files,
+                                                       List<Long> testIds, List<JsonObject> owners) {
+    if (files.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return query(conn, StoreQuery.RESERVE_ARTIFACT_IDS, Tuple.of(files.size())).compose(rows -> {
+      List<StoredArtifact> stored = new ArrayList<>();
+      var ids = rows.iterator();
+      for (int i = 0; i < files.size(); i++) {
+        NewArtifact file = files.get(i);
+        long id = ids.next().getLong("id");
+        stored.add(new StoredArtifact(id, runId, file.kind(), file.reportType(), file.label(), file.name(),
+          file.entryCount() != null ? null : file.fileName(), file.contentType(), file.sizeBytes(),
+          StoredArtifact.storagePath(runId, id, file), file.entryCount(), owners.get(i)));
+      }
+      Tuple params = Tuple.tuple().addValue(runId)
+        .addValue(stored.stream().map(StoredArtifact::id).toArray(Long[]::new))
+        .addValue(stored.stream().map(StoredArtifact::kind).toArray(String[]::new))
+        .addValue(stored.stream().map(StoredArtifact::reportType).toArray(String[]::new))
+        .addValue(stored.stream().map(StoredArtifact::label).toArray(String[]::new))
+        .addValue(testIds.toArray(Long[]::new))
+        .addValue(files.stream().map(f -> f.test() == null && f.entry() == null ? null : f.retry())
+          .toArray(Integer[]::new))
+        .addValue(stored.stream().map(StoredArtifact::name).toArray(String[]::new))
+        .addValue(stored.stream().map(StoredArtifact::contentType).toArray(String[]::new))
+        .addValue(stored.stream().map(StoredArtifact::sizeBytes).toArray(Long[]::new))
+        .addValue(stored.stream().map(StoredArtifact::storagePath).toArray(String[]::new))
+        .addValue(stored.stream().map(StoredArtifact::entryCount).toArray(Integer[]::new));
+      return query(conn, StoreQuery.INSERT_ARTIFACTS, params).map(stored);
+    });
   }
 
   /** Numbers repeated (identity, retry) pairs: the k-th one gets variant k-1. */
