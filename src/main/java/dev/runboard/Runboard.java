@@ -8,7 +8,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import org.slf4j.Logger;
@@ -50,7 +53,7 @@ public final class Runboard {
     }
     PrometheusMeterRegistry metrics = config.metricsEnabled()
       ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
-    Vertx vertx = createVertx(metrics);
+    Vertx vertx = createVertx(config, metrics);
     try {
       AppConfig effective = config;
       String httpDeployment = vertx.deployVerticle(new MigrationVerticle(), options(effective))
@@ -67,13 +70,22 @@ public final class Runboard {
     }
   }
 
-  private static Vertx createVertx(PrometheusMeterRegistry metrics) {
+  private static Vertx createVertx(AppConfig config, PrometheusMeterRegistry metrics) {
     VertxOptions options = new VertxOptions();
-    if (metrics == null) {
-      return Vertx.builder().with(options).build();
+    VertxBuilder builder = Vertx.builder();
+    if (metrics != null) {
+      options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+      builder.withMetrics(new MicrometerMetricsFactory(metrics));
     }
-    options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
-    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(metrics)).build();
+    if (!config.clusterEnabled()) {
+      return builder.with(options).build();
+    }
+    options.setEventBusOptions(new EventBusOptions().setHost(config.clusterHost())
+      .setClusterPublicHost(config.clusterHost()).setPort(0));
+    Vertx vertx = builder.with(options).withClusterManager(new HazelcastClusterManager(Clustering.hazelcast(config)))
+      .buildClustered().await();
+    logger.info("Joined cluster '{}' as {}:{}", config.clusterName(), config.clusterHost(), config.clusterPort());
+    return vertx;
   }
 
   private static DeploymentOptions options(AppConfig config) {

@@ -58,6 +58,11 @@ public final class AppConfig {
   public static final String STORAGE_DIR = "storage.dir";
   public static final String RUNS_IDLE_TIMEOUT = "runs.idleTimeout";
   public static final String RUNS_SWEEP_INTERVAL = "runs.sweepInterval";
+  public static final String CLUSTER_ENABLED = "cluster.enabled";
+  public static final String CLUSTER_NAME = "cluster.name";
+  public static final String CLUSTER_HOST = "cluster.host";
+  public static final String CLUSTER_PORT = "cluster.port";
+  public static final String CLUSTER_MEMBERS = "cluster.members";
   public static final String SSE_PING_INTERVAL = "sse.pingInterval";
   public static final String SSE_MAX_CONNECTIONS = "sse.maxConnections";
   public static final String SSE_MAX_QUEUED_BYTES = "sse.maxQueuedBytes";
@@ -105,6 +110,12 @@ public final class AppConfig {
     new Key(RUNS_IDLE_TIMEOUT, Type.DURATION, "1h", "A running run that receives nothing for this long is "
       + "interrupted"),
     new Key(RUNS_SWEEP_INTERVAL, Type.DURATION, "5m", "How often each node looks for such stuck runs"),
+    new Key(CLUSTER_ENABLED, Type.BOOL, false, "Join other nodes on a clustered event bus (Hazelcast)"),
+    new Key(CLUSTER_NAME, Type.NAME, "runboard", "Cluster name; only nodes with the same name join"),
+    new Key(CLUSTER_HOST, Type.HOST, "127.0.0.1", "This node's address for cluster and event-bus traffic"),
+    new Key(CLUSTER_PORT, Type.PORT, 5701, "Hazelcast member port (the next free one is taken if busy)"),
+    new Key(CLUSTER_MEMBERS, Type.MEMBERS, "127.0.0.1", "Comma-separated addresses (`host` or `host:port`) of "
+      + "nodes to join"),
     new Key(SSE_PING_INTERVAL, Type.DURATION, "15s", "Interval of `: ping` comments on live streams"),
     new Key(SSE_MAX_CONNECTIONS, Type.CONNECTIONS, 10000, "Open live streams per node; more get 503"),
     new Key(SSE_MAX_QUEUED_BYTES, Type.SIZE, "1MiB", "Bytes a slow live-stream client may have queued before "
@@ -243,6 +254,27 @@ public final class AppConfig {
 
   public long sweepIntervalMs() {
     return json.getLong(RUNS_SWEEP_INTERVAL);
+  }
+
+  public boolean clusterEnabled() {
+    return json.getBoolean(CLUSTER_ENABLED);
+  }
+
+  public String clusterName() {
+    return json.getString(CLUSTER_NAME);
+  }
+
+  public String clusterHost() {
+    return json.getString(CLUSTER_HOST);
+  }
+
+  public int clusterPort() {
+    return json.getInteger(CLUSTER_PORT);
+  }
+
+  public List<String> clusterMembers() {
+    return java.util.Arrays.stream(json.getString(CLUSTER_MEMBERS).split(",")).map(String::trim)
+      .filter(s -> !s.isEmpty()).toList();
   }
 
   public long ssePingIntervalMs() {
@@ -420,6 +452,32 @@ public final class AppConfig {
       @Override
       Object normalise(Object value) {
         return integer(value, 0, 1024, "must be an integer from 0 to 1024");
+      }
+    },
+    NAME {
+      @Override
+      Object normalise(Object value) {
+        String s = String.valueOf(value).trim();
+        if (!s.matches("[A-Za-z0-9._-]{1,64}")) {
+          throw new IllegalArgumentException("must be 1 to 64 letters, digits, '.', '_' or '-'");
+        }
+        return s;
+      }
+    },
+    MEMBERS {
+      @Override
+      Object normalise(Object value) {
+        String s = String.valueOf(value).trim();
+        for (String member : s.split(",")) {
+          String m = member.trim();
+          int colon = m.lastIndexOf(':');
+          String host = colon > 0 && m.indexOf(':') == colon ? m.substring(0, colon) : m;
+          if (host.isEmpty() || !host.matches("[A-Za-z0-9.\\-\\[\\]:]+")
+            || (colon > 0 && m.indexOf(':') == colon && !m.substring(colon + 1).matches("\\d{1,5}"))) {
+            throw new IllegalArgumentException("must be comma-separated host or host:port entries");
+          }
+        }
+        return s;
       }
     },
     CONNECTIONS {
