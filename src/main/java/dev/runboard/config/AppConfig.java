@@ -35,6 +35,7 @@ public final class AppConfig {
   public static final String HTTP_PUBLIC_URL = "http.publicUrl";
   public static final String HTTP_INSTANCES = "http.instances";
   public static final String HTTP_SHUTDOWN_TIMEOUT = "http.shutdownTimeout";
+  public static final String HTTP_IDLE_TIMEOUT = "http.idleTimeout";
   public static final String DB_URL = "db.url";
   public static final String DB_USER = "db.user";
   public static final String DB_PASSWORD = "db.password";
@@ -81,6 +82,8 @@ public final class AppConfig {
       + "empty: the origin of each request's `Host`"),
     new Key(HTTP_INSTANCES, Type.COUNT, 0, "HTTP verticle instances (event loops serving HTTP); 0: one per CPU core"),
     new Key(HTTP_SHUTDOWN_TIMEOUT, Type.DURATION, "10s", "How long a stop waits for in-flight requests"),
+    new Key(HTTP_IDLE_TIMEOUT, Type.DURATION, "2m", "Closes a connection on which nothing was received or "
+      + "delivered for this long (live streams' pings count; keep it above `sse.pingInterval`)"),
     new Key(DB_URL, Type.DB_URL, "", "PostgreSQL URL `postgresql://user:pass@host:5432/db`; empty: embedded PostgreSQL"),
     new Key(DB_USER, Type.STRING, "", "PostgreSQL user (overrides the URL's)"),
     new Key(DB_PASSWORD, Type.STRING, "", "PostgreSQL password (overrides the URL's)"),
@@ -188,6 +191,10 @@ public final class AppConfig {
 
   public long shutdownTimeoutMs() {
     return json.getLong(HTTP_SHUTDOWN_TIMEOUT);
+  }
+
+  public long idleTimeoutMs() {
+    return json.getLong(HTTP_IDLE_TIMEOUT);
   }
 
   public String dbUrl() {

@@ -4,6 +4,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * The framing of one Server-Sent Events response: headers, {@code retry:}, events ({@code id:} when they have one,
  * {@code event:}, one-line {@code data:}) and {@code : ping} comments. Everything for one moment goes out in one
@@ -18,6 +20,7 @@ final class SseConnection {
   private final RoutingContext ctx;
   private final HttpServerResponse response;
   private boolean closed;
+  private Runnable closeOnce = () -> { };
 
   private SseConnection(RoutingContext ctx) {
     this.ctx = ctx;
@@ -35,6 +38,7 @@ final class SseConnection {
       .putHeader("X-Accel-Buffering", "no")
       .setWriteQueueMaxSize(maxQueuedBytes);
     Runnable once = connection.onceClosed(onClose);
+    connection.closeOnce = once;
     response.closeHandler(v -> once.run());
     response.endHandler(v -> once.run());
     response.exceptionHandler(e -> once.run());
@@ -72,7 +76,11 @@ final class SseConnection {
     }
     response.write(frames);
     if (response.writeQueueFull()) {
-      ctx.request().connection().close();
+      // Cleanup does not wait for the connection to go: a client that does not read may hold it open.
+      closeOnce.run();
+      // A graceful close would wait for the response to be flushed, which a client that does not read never
+      // lets happen: give it no time.
+      ctx.request().connection().shutdown(1, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -85,5 +93,6 @@ final class SseConnection {
     if (!closed && !response.ended()) {
       response.end();
     }
+    closeOnce.run();
   }
 }
