@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+'use strict';
+
+const path = require('node:path');
+const { Log } = require('./lib/log');
+const { flushSpool } = require('./lib/deliver');
+
+const USAGE = `Usage: runboard-reporter flush <spool-file> [--server <url>] [--new-run]
+
+Sends a run that runboard-reporter could not deliver (its spool file) to a Runboard server.
+  --server <url>  the server (default: RUNBOARD_URL, else the URL the run was meant for)
+  --new-run       send it as a new run even if a run with its runKey has finished on the server
+The API key comes from RUNBOARD_API_KEY. On success the spool file is deleted.
+Exit code: 0 delivered, 1 not delivered (the file is kept), 2 wrong usage.`;
+
+async function main(argv) {
+  const log = new Log((line) => process.stderr.write(line + '\n'));
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (command !== 'flush') {
+    process.stderr.write(USAGE + '\n');
+    return 2;
+  }
+  let file;
+  let server = process.env.RUNBOARD_URL || undefined;
+  let newRun = false;
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--server') {
+      server = rest[++i];
+    } else if (rest[i] === '--new-run') {
+      newRun = true;
+    } else if (!file && !rest[i].startsWith('--')) {
+      file = rest[i];
+    } else {
+      process.stderr.write(`Unknown argument ${rest[i]}\n${USAGE}\n`);
+      return 2;
+    }
+  }
+  if (!file || (server !== undefined && !/^https?:\/\//.test(server))) {
+    process.stderr.write(USAGE + '\n');
+    return 2;
+  }
+  const relative = path.relative(process.cwd(), path.resolve(file));
+  const shown = relative && !relative.startsWith('..') ? relative : path.resolve(file);
+  try {
+    const outcome = await flushSpool(path.resolve(file), {
+      serverUrl: server && server.replace(/\/+$/, ''), apiKey: process.env.RUNBOARD_API_KEY, newRun, log,
+    });
+    const s = outcome.stats;
+    if (outcome.delivered) {
+      require('node:fs').rmSync(path.resolve(file), { force: true });
+      log.info(`delivered ${shown}: run ${outcome.runId} (${outcome.status}), ${outcome.events} results `
+        + `(${s.stored} new, ${s.duplicates} already there), ${s.files} files; the spool file is deleted`);
+      return 0;
+    }
+    if (outcome.fatal && /HTTP 409/.test(outcome.fatal) && !newRun) {
+      log.info(`a run with runKey ${outcome.runKey} has already finished on the server (delivered before, or `
+        + 'ended by the server); nothing more was sent. Use --new-run to send it as a new run.');
+    }
+    log.info(`${shown} was not delivered (${outcome.fatal || 'the server did not answer in time'}); the file is kept`);
+    return 1;
+  } catch (error) {
+    log.info(`cannot flush ${shown}: ${error.message}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, (error) => {
+  process.stderr.write(`[runboard] ${error && error.stack}\n`);
+  process.exitCode = 1;
+});
