@@ -37,6 +37,7 @@ import java.util.function.Function;
 public final class RunStore {
 
   private static final String UNIQUE_VIOLATION = "23505";
+  private static final String DEADLOCK = "40P01";
 
   private final Pool pool;
   private final Sql<StoreQuery> sql;
@@ -134,6 +135,12 @@ public final class RunStore {
    * throws to refuse the request, which rolls everything back. An empty batch only records activity.
    */
   public Future<Batch> appendBatch(long runId, Consumer<LockedRun> check, List<NewAttempt> attempts) {
+    // A deadlock with another run of the project (creating the same tests) aborts one of them; try it again.
+    return appendBatchOnce(runId, check, attempts)
+      .recover(e -> isDeadlock(e) ? appendBatchOnce(runId, check, attempts) : Future.failedFuture(e));
+  }
+
+  private Future<Batch> appendBatchOnce(long runId, Consumer<LockedRun> check, List<NewAttempt> attempts) {
     return pool.withTransaction(conn -> lockRun(conn, runId).compose(locked -> {
       check.accept(locked);
       if (attempts.isEmpty()) {
@@ -499,6 +506,10 @@ public final class RunStore {
       out.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
     }
     return out.toString();
+  }
+
+  private static boolean isDeadlock(Throwable e) {
+    return e instanceof PgException pg && DEADLOCK.equals(pg.getSqlState());
   }
 
   private static boolean isUniqueViolation(Throwable e) {

@@ -263,6 +263,32 @@ class IngestTest {
     assertThat(scalar("SELECT max(seq) FROM run_events WHERE run_id = " + runId)).isEqualTo(events);
   }
 
+  @Test
+  @DisplayName("runs of one project creating the same new tests at once all succeed, each test made once")
+  void concurrentRunsShareTests() throws Exception {
+    List<Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
+    for (int r = 0; r < 6; r++) {
+      JsonObject started = startRun("shared-tests", null);
+      List<JsonObject> items = new ArrayList<>();
+      for (int t = 0; t < 60; t++) {
+        items.add(complete("shared" + t, 0, "passed", 3));
+      }
+      if (r % 2 == 1) {
+        java.util.Collections.reverse(items);
+      }
+      sent.add(client.post("/api/test-runs/" + started.getLong("runId") + "/events")
+        .putHeader("X-Stream-Token", started.getString("streamToken"))
+        .sendJsonObject(batch(items.toArray(JsonObject[]::new))));
+    }
+    Future.all(sent).await();
+    for (Future<HttpResponse<Buffer>> f : sent) {
+      assertThat(f.result().statusCode()).as(f.result().bodyAsString()).isEqualTo(200);
+      assertThat(f.result().bodyAsJsonObject().getInteger("stored")).isEqualTo(60);
+    }
+    assertThat(scalar("SELECT count(*) FROM tests t JOIN projects p ON p.id = t.project_id WHERE p.name = "
+      + "'shared-tests'")).isEqualTo(60);
+  }
+
   // ----- checks and validation --------------------------------------------------------------------------------
 
   @Test
