@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -428,163 +429,120 @@ public final class AppConfig {
     }
   }
 
-  /** Value types; {@link #normalise} throws {@link IllegalArgumentException} with what was expected. */
+  /** Value types; {@link #normalise} throws {@link IllegalArgumentException} saying what was expected. */
   public enum Type {
-    STRING {
-      @Override
-      Object normalise(Object value) {
-        if (value instanceof String s) {
-          return s;
-        }
-        throw new IllegalArgumentException("must be a string");
-      }
-    },
-    HOST {
-      @Override
-      Object normalise(Object value) {
-        String s = String.valueOf(value).trim();
-        if (s.isEmpty() || !s.matches("[A-Za-z0-9.:\\-\\[\\]]+")) {
-          throw new IllegalArgumentException("must be a host name or IP address");
-        }
-        return s;
-      }
-    },
-    PORT {
-      @Override
-      Object normalise(Object value) {
-        return integer(value, 0, 65535, "must be an integer port from 0 to 65535");
-      }
-    },
-    COUNT {
-      @Override
-      Object normalise(Object value) {
-        return integer(value, 0, 1024, "must be an integer from 0 to 1024");
-      }
-    },
-    NAME {
-      @Override
-      Object normalise(Object value) {
-        String s = String.valueOf(value).trim();
-        if (!s.matches("[A-Za-z0-9._-]{1,64}")) {
-          throw new IllegalArgumentException("must be 1 to 64 letters, digits, '.', '_' or '-'");
-        }
-        return s;
-      }
-    },
-    MEMBERS {
-      @Override
-      Object normalise(Object value) {
-        String s = String.valueOf(value).trim();
-        for (String member : s.split(",")) {
-          String m = member.trim();
-          int colon = m.lastIndexOf(':');
-          String host = colon > 0 && m.indexOf(':') == colon ? m.substring(0, colon) : m;
-          if (host.isEmpty() || !host.matches("[A-Za-z0-9.\\-\\[\\]:]+")
-            || (colon > 0 && m.indexOf(':') == colon && !m.substring(colon + 1).matches("\\d{1,5}"))) {
-            throw new IllegalArgumentException("must be comma-separated host or host:port entries");
-          }
-        }
-        return s;
-      }
-    },
-    CONNECTIONS {
-      @Override
-      Object normalise(Object value) {
-        return integer(value, 1, 1_000_000, "must be an integer from 1 to 1000000");
-      }
-    },
-    POSITIVE {
-      @Override
-      Object normalise(Object value) {
-        return integer(value, 1, 1024, "must be an integer from 1 to 1024");
-      }
-    },
-    BOOL {
-      @Override
-      Object normalise(Object value) {
-        if (value instanceof Boolean b) {
-          return b;
-        }
-        String s = String.valueOf(value).trim().toLowerCase(Locale.ROOT);
-        if (s.equals("true") || s.equals("false")) {
-          return Boolean.parseBoolean(s);
-        }
-        throw new IllegalArgumentException("must be true or false");
-      }
-    },
-    DURATION {
-      @Override
-      Object normalise(Object value) {
-        return parseDuration(value);
-      }
-    },
-    SIZE {
-      @Override
-      Object normalise(Object value) {
-        return parseSize(value);
-      }
-    },
-    URL {
-      @Override
-      Object normalise(Object value) {
-        String s = String.valueOf(value).trim();
-        if (s.isEmpty()) {
-          return "";
-        }
-        try {
-          URI uri = new URI(s);
-          if ((!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) || uri.getHost() == null) {
-            throw new IllegalArgumentException("must be an http(s) URL such as https://runboard.example.com");
-          }
-          return s.replaceAll("/+$", "");
-        } catch (URISyntaxException e) {
-          throw new IllegalArgumentException("must be an http(s) URL such as https://runboard.example.com");
-        }
-      }
-    },
-    DB_URL {
-      @Override
-      Object normalise(Object value) {
-        String s = String.valueOf(value).trim();
-        if (s.isEmpty()) {
-          return "";
-        }
-        DatabaseUrl.parse(s);
-        return s;
-      }
-    },
-    PATH {
-      @Override
-      Object normalise(Object value) {
-        String s = String.valueOf(value).trim();
-        if (s.isEmpty() || s.indexOf('\0') >= 0) {
-          throw new IllegalArgumentException("must be a directory path");
-        }
-        try {
-          return Path.of(s).toString();
-        } catch (RuntimeException e) {
-          throw new IllegalArgumentException("must be a directory path");
-        }
-      }
-    },
-    ENTRIES {
-      @Override
-      Object normalise(Object value) {
-        return integer(value, 1, 10_000_000, "must be an integer from 1 to 10000000");
-      }
-    },
-    OPTIONAL_PATH {
-      @Override
-      Object normalise(Object value) {
-        String s = String.valueOf(value).trim();
-        return s.isEmpty() ? "" : PATH.normalise(s);
-      }
-    };
-
-    abstract Object normalise(Object value);
+    STRING(Type::string),
+    HOST(v -> matching(v, "[A-Za-z0-9.:\\-\\[\\]]+", "must be a host name or IP address")),
+    NAME(v -> matching(v, "[A-Za-z0-9._-]{1,64}", "must be 1 to 64 letters, digits, '.', '_' or '-'")),
+    MEMBERS(Type::members),
+    PORT(v -> integer(v, 0, 65_535, "must be an integer port from 0 to 65535")),
+    COUNT(v -> integer(v, 0, 1_024)),
+    POSITIVE(v -> integer(v, 1, 1_024)),
+    CONNECTIONS(v -> integer(v, 1, 1_000_000)),
+    ENTRIES(v -> integer(v, 1, 10_000_000)),
+    BOOL(Type::bool),
+    DURATION(Type::parseDuration),
+    SIZE(Type::parseSize),
+    URL(Type::url),
+    DB_URL(Type::dbUrl),
+    PATH(Type::path),
+    OPTIONAL_PATH(v -> String.valueOf(v).trim().isEmpty() ? "" : path(v));
 
     private static final Pattern SIZE_PATTERN = Pattern.compile("(\\d{1,11})\\s*(KiB|MiB|GiB)?");
     private static final Pattern DURATION_PATTERN = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)?");
+    private static final String URL_EXPECTED = "must be an http(s) URL such as https://runboard.example.com";
+
+    private final Function<Object, Object> normaliser;
+
+    Type(Function<Object, Object> normaliser) {
+      this.normaliser = normaliser;
+    }
+
+    Object normalise(Object value) {
+      return normaliser.apply(value);
+    }
+
+    private static Object string(Object value) {
+      if (value instanceof String s) {
+        return s;
+      }
+      throw new IllegalArgumentException("must be a string");
+    }
+
+    private static Object matching(Object value, String regex, String expected) {
+      String s = String.valueOf(value).trim();
+      if (!s.matches(regex)) {
+        throw new IllegalArgumentException(expected);
+      }
+      return s;
+    }
+
+    /** Comma-separated {@code host} or {@code host:port} entries. */
+    private static Object members(Object value) {
+      String s = String.valueOf(value).trim();
+      for (String member : s.split(",")) {
+        String m = member.trim();
+        int colon = m.lastIndexOf(':');
+        boolean withPort = colon > 0 && m.indexOf(':') == colon;
+        String host = withPort ? m.substring(0, colon) : m;
+        boolean portOk = !withPort || m.substring(colon + 1).matches("\\d{1,5}");
+        if (!host.matches("[A-Za-z0-9.\\-\\[\\]:]+") || !portOk) {
+          throw new IllegalArgumentException("must be comma-separated host or host:port entries");
+        }
+      }
+      return s;
+    }
+
+    private static Object bool(Object value) {
+      if (value instanceof Boolean b) {
+        return b;
+      }
+      String s = String.valueOf(value).trim().toLowerCase(Locale.ROOT);
+      if (s.equals("true") || s.equals("false")) {
+        return Boolean.parseBoolean(s);
+      }
+      throw new IllegalArgumentException("must be true or false");
+    }
+
+    private static Object url(Object value) {
+      String s = String.valueOf(value).trim();
+      if (s.isEmpty()) {
+        return "";
+      }
+      try {
+        URI uri = new URI(s);
+        if ((!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) || uri.getHost() == null) {
+          throw new IllegalArgumentException(URL_EXPECTED);
+        }
+        return s.replaceAll("/+$", "");
+      } catch (URISyntaxException e) {
+        throw new IllegalArgumentException(URL_EXPECTED);
+      }
+    }
+
+    private static Object dbUrl(Object value) {
+      String s = String.valueOf(value).trim();
+      if (!s.isEmpty()) {
+        DatabaseUrl.parse(s);
+      }
+      return s;
+    }
+
+    private static Object path(Object value) {
+      String s = String.valueOf(value).trim();
+      if (s.isEmpty() || s.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("must be a directory path");
+      }
+      try {
+        return Path.of(s).toString();
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("must be a directory path");
+      }
+    }
+
+    static int integer(Object value, int min, int max) {
+      return integer(value, min, max, "must be an integer from " + min + " to " + max);
+    }
 
     static int integer(Object value, int min, int max, String expected) {
       long n;
