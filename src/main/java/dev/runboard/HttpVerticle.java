@@ -1,6 +1,8 @@
 package dev.runboard;
 
+import dev.runboard.api.Dashboard;
 import dev.runboard.api.FileRoutes;
+import dev.runboard.api.ReadRoutes;
 import dev.runboard.auth.Access;
 import dev.runboard.auth.AuthRoutes;
 import dev.runboard.auth.Guard;
@@ -22,7 +24,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 
@@ -65,7 +66,8 @@ public class HttpVerticle extends VerticleBase {
     return Future.all(Schema.create(vertx, pool), Guard.create(vertx, pool, config),
       IngestRoutes.create(vertx, pool, config), AuthRoutes.create(vertx, pool, config),
       StreamRoutes.create(vertx, pool, config),
-      Future.all(UploadRoutes.create(vertx, pool, config), FileRoutes.create(vertx, pool, config))).map(areas -> {
+      Future.all(UploadRoutes.create(vertx, pool, config), FileRoutes.create(vertx, pool, config),
+        ReadRoutes.create(vertx, pool, config))).map(areas -> {
       Schema schema = areas.resultAt(0);
       Guard guard = areas.resultAt(1);
       IngestRoutes ingest = areas.resultAt(2);
@@ -74,6 +76,7 @@ public class HttpVerticle extends VerticleBase {
       CompositeFuture files = areas.resultAt(5);
       UploadRoutes uploads = files.resultAt(0);
       FileRoutes fileRoutes = files.resultAt(1);
+      ReadRoutes reads = files.resultAt(2);
       Router router = Router.router(vertx);
       router.route().failureHandler(new FailureHandler());
       guard.protect(router.route("/health/*"), Access.PUBLIC).subRouter(HealthRoutes.router(vertx, schema));
@@ -86,10 +89,11 @@ public class HttpVerticle extends VerticleBase {
       uploads.mount(router, guard);
       fileRoutes.mount(router, guard);
       stream.mount(router, guard);
+      reads.mount(router, guard);
 
       guard.protect(router.route("/api/*"), Access.PUBLIC)
         .handler(ctx -> Responses.sendError(ctx, ApiException.notFound("No such API route.")));
-      router.route().handler(StaticHandler.create("webroot").setCachingEnabled(true));
+      Dashboard.mount(router);
       return router;
     });
   }

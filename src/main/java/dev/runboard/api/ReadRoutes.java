@@ -1,0 +1,65 @@
+package dev.runboard.api;
+
+import dev.runboard.auth.Access;
+import dev.runboard.auth.Guard;
+import dev.runboard.config.AppConfig;
+import dev.runboard.store.Sql;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.sqlclient.Pool;
+
+/**
+ * The dashboard's read API: projects, runs, results, test history, flaky and slowest tests, trends (viewer
+ * role), plus the administrators' project edits and run deletion. Lists are keyset-paged with opaque cursors
+ * ({@code limit} 1–200, default 50); every query parameter is checked (400 {@code validation_failed} naming it).
+ *
+ * <p>Publishes {@code run-deleted} on {@code Addresses.RUN_UPDATES}. Reads {@code storage.dir} (to delete a run's
+ * files).
+ */
+public final class ReadRoutes {
+
+  static final long BODY_LIMIT = 64 * 1024;
+
+  private final ProjectHandler projects;
+  private final RunHandler runs;
+  private final TestHandler tests;
+
+  private ReadRoutes(ProjectHandler projects, RunHandler runs, TestHandler tests) {
+    this.projects = projects;
+    this.runs = runs;
+    this.tests = tests;
+  }
+
+  public static Future<ReadRoutes> create(Vertx vertx, Pool pool, AppConfig config) {
+    return Sql.load(vertx, ApiQuery.class).map(sql -> {
+      ProjectHandler projects = new ProjectHandler(pool, sql);
+      return new ReadRoutes(projects,
+        new RunHandler(vertx, pool, sql, projects, config.storageDir().toAbsolutePath().normalize()),
+        new TestHandler(pool, sql));
+    });
+  }
+
+  public void mount(Router router, Guard guard) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(BODY_LIMIT);
+    // Projects
+    guard.protect(router.get("/api/projects"), Access.VIEWER).handler(projects::listProjects);
+    guard.protect(router.get("/api/projects/:projectId"), Access.VIEWER).handler(projects::getProject);
+    guard.protect(router.patch("/api/projects/:projectId"), Access.ADMINISTRATOR).handler(body)
+      .handler(projects::updateProject);
+    guard.protect(router.get("/api/projects/:projectId/runs"), Access.VIEWER).handler(runs::listProjectRuns);
+    guard.protect(router.get("/api/projects/:projectId/trends"), Access.VIEWER).handler(projects::trends);
+    guard.protect(router.get("/api/projects/:projectId/flaky-tests"), Access.VIEWER).handler(projects::flakyTests);
+    guard.protect(router.get("/api/projects/:projectId/slowest-tests"), Access.VIEWER)
+      .handler(projects::slowestTests);
+    // Runs
+    guard.protect(router.get("/api/test-runs"), Access.VIEWER).handler(runs::listRuns);
+    guard.protect(router.get("/api/test-runs/:runId"), Access.VIEWER).handler(runs::getRun);
+    guard.protect(router.delete("/api/test-runs/:runId"), Access.ADMINISTRATOR).handler(runs::deleteRun);
+    guard.protect(router.get("/api/test-runs/:runId/results"), Access.VIEWER).handler(runs::listResults);
+    // Tests
+    guard.protect(router.get("/api/tests/:testId"), Access.VIEWER).handler(tests::getTest);
+    guard.protect(router.get("/api/tests/:testId/history"), Access.VIEWER).handler(tests::history);
+  }
+}

@@ -1,0 +1,191 @@
+package dev.runboard.api;
+
+import dev.runboard.bus.Addresses;
+import dev.runboard.model.Counters;
+import dev.runboard.store.Sql;
+import dev.runboard.store.StoreRows;
+import dev.runboard.web.ApiException;
+import dev.runboard.web.Responses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs: the newest runs of all projects or of one, one run with its files, a run's results, and the
+ * administrators' deletion (rows, stored files, then {@code run-deleted} on {@link Addresses#RUN_UPDATES}).
+ */
+final class RunHandler {
+
+  private static final Logger logger = LoggerFactory.getLogger(RunHandler.class);
+  static final Set<String> RUN_STATUSES = Set.of("running", "passed", "failed", "timedout", "interrupted");
+  static final Set<String> RESULT_STATUSES = Set.of("passed", "failed", "timedOut", "skipped", "interrupted");
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final Sql<ApiQuery> sql;
+  private final ProjectHandler projects;
+  private final Path storage;
+
+  RunHandler(Vertx vertx, Pool pool, Sql<ApiQuery> sql, ProjectHandler projects, Path storage) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.sql = sql;
+    this.projects = projects;
+    this.storage = storage;
+  }
+
+  /** The filters of a run list. */
+  private record RunFilter(String[] statuses, String branch, OffsetDateTime from, OffsetDateTime to, Long before,
+                           int limit) {
+
+    static RunFilter of(RoutingContext ctx) {
+      QueryParams params = QueryParams.of(ctx, "status", "branch", "from", "to", "limit", Cursor.PARAM);
+      String[] statuses = params.oneOrMore("status", RUN_STATUSES);
+      String branch = params.text("branch", 500);
+      OffsetDateTime from = params.time("from");
+      OffsetDateTime to = params.time("to");
+      if (from != null && to != null && !from.isBefore(to)) {
+        throw ApiException.validation("to", "to must be after from.");
+      }
+      int limit = params.limit();
+      List<Object> after = params.cursor(Cursor.Part.LONG);
+      return new RunFilter(statuses, branch, from, to, after == null ? null : (Long) after.get(0), limit);
+    }
+  }
+
+  void listRuns(RoutingContext ctx) {
+    RunFilter filter = RunFilter.of(ctx);
+    pool.preparedQuery(sql.get(ApiQuery.RUNS_PAGE))
+      .execute(Tuple.tuple().addArrayOfString(filter.statuses()).addString(filter.branch())
+        .addOffsetDateTime(filter.from()).addOffsetDateTime(filter.to()).addLong(filter.before())
+        .addInteger(filter.limit() + 1))
+      .onSuccess(rows -> sendRuns(ctx, rows, filter))
+      .onFailure(ctx::fail);
+  }
+
+  void listProjectRuns(RoutingContext ctx) {
+    long projectId = Long.parseLong(ctx.pathParam("projectId"));
+    RunFilter filter = RunFilter.of(ctx);
+    Tuple args = Tuple.tuple().addLong(projectId).addArrayOfString(filter.statuses()).addString(filter.branch())
+      .addOffsetDateTime(filter.from()).addOffsetDateTime(filter.to()).addLong(filter.before())
+      .addInteger(filter.limit() + 1);
+    projects.findProject(projectId)
+      .compose(project -> pool.preparedQuery(sql.get(ApiQuery.PROJECT_RUNS_PAGE)).execute(args))
+      .onSuccess(rows -> sendRuns(ctx, rows, filter))
+      .onFailure(ctx::fail);
+  }
+
+  private static void sendRuns(RoutingContext ctx, Iterable<Row> rows, RunFilter filter) {
+    List<JsonObject> runs = new ArrayList<>();
+    rows.forEach(row -> runs.add(ApiRows.run(row)));
+    Responses.sendJson(ctx, 200, Page.of("runs", runs, filter.limit(), last -> Cursor.encode(last.getLong("id"))));
+  }
+
+  void getRun(RoutingContext ctx) {
+    long runId = Long.parseLong(ctx.pathParam("runId"));
+    QueryParams.of(ctx);
+    Future.all(pool.preparedQuery(sql.get(ApiQuery.RUN_DETAIL)).execute(Tuple.of(runId)),
+        pool.preparedQuery(sql.get(ApiQuery.RUN_ARTIFACTS)).execute(Tuple.of(runId)))
+      .onSuccess(all -> {
+        io.vertx.sqlclient.RowSet<Row> run = all.resultAt(0);
+        io.vertx.sqlclient.RowSet<Row> artifacts = all.resultAt(1);
+        if (!run.iterator().hasNext()) {
+          ctx.fail(ApiException.notFound("No run " + runId + "."));
+          return;
+        }
+        JsonArray files = new JsonArray();
+        artifacts.forEach(row -> files.add(ApiRows.file(row)));
+        Responses.sendJson(ctx, 200, ApiRows.runDetail(run.iterator().next(), files));
+      })
+      .onFailure(ctx::fail);
+  }
+
+  /** Final attempts, each with {@code earlierAttempts} (the retries before it, oldest first). */
+  void listResults(RoutingContext ctx) {
+    long runId = Long.parseLong(ctx.pathParam("runId"));
+    QueryParams params = QueryParams.of(ctx, "status", "flaky", "q", "limit", Cursor.PARAM);
+    String[] statuses = params.oneOrMore("status", RESULT_STATUSES);
+    Boolean flaky = params.bool("flaky");
+    String q = params.text("q", 200);
+    int limit = params.limit();
+    List<Object> after = params.cursor(Cursor.Part.LONG);
+    Tuple args = Tuple.tuple().addLong(runId).addArrayOfString(statuses).addBoolean(flaky)
+      .addString(q == null ? null : q.toLowerCase(Locale.ROOT)).addLong(after == null ? null : (Long) after.get(0))
+      .addInteger(limit + 1);
+    pool.preparedQuery(sql.get(ApiQuery.RUN_RESULTS_PAGE)).execute(args).compose(rows -> {
+      List<JsonObject> results = new ArrayList<>();
+      rows.forEach(row -> results.add(ApiRows.result(row)));
+      Future<Void> exists = results.isEmpty() ? runExists(runId) : Future.succeededFuture();
+      Long[] retried = results.stream().limit(limit).filter(r -> r.getInteger("retry") > 0)
+        .map(r -> r.getLong("testId")).toArray(Long[]::new);
+      Future<Map<Long, JsonArray>> earlier = retried.length == 0 ? Future.succeededFuture(Map.of())
+        : pool.preparedQuery(sql.get(ApiQuery.EARLIER_ATTEMPTS)).execute(Tuple.tuple().addLong(runId).addArrayOfLong(retried)).map(attempts -> {
+          Map<Long, JsonArray> byTest = new HashMap<>();
+          attempts.forEach(a -> byTest.computeIfAbsent(a.getLong("test_id"), id -> new JsonArray())
+            .add(StoreRows.result(a)));
+          return byTest;
+        });
+      return Future.all(exists, earlier).map(done -> {
+        Map<Long, JsonArray> byTest = done.resultAt(1);
+        results.forEach(r -> r.put("earlierAttempts", byTest.getOrDefault(r.getLong("testId"), new JsonArray())));
+        return Page.of("results", results, limit, last -> Cursor.encode(last.getLong("testId")));
+      });
+    }).onSuccess(page -> Responses.sendJson(ctx, 200, page)).onFailure(ctx::fail);
+  }
+
+  private Future<Void> runExists(long runId) {
+    return pool.preparedQuery(sql.get(ApiQuery.RUN_SUMMARIES)).execute(Tuple.tuple().addArrayOfLong(new Long[]{runId}))
+      .map(rows -> {
+        if (!rows.iterator().hasNext()) {
+          throw ApiException.notFound("No run " + runId + ".");
+        }
+        return null;
+      });
+  }
+
+  /** Deletes the run's rows (cascading), then its folder under the storage directory; 204. */
+  void deleteRun(RoutingContext ctx) {
+    long runId = Long.parseLong(ctx.pathParam("runId"));
+    QueryParams.of(ctx);
+    pool.preparedQuery(sql.get(ApiQuery.DELETE_RUN)).execute(Tuple.of(runId)).compose(rows -> {
+      if (!rows.iterator().hasNext()) {
+        throw ApiException.notFound("No run " + runId + ".");
+      }
+      Row run = rows.iterator().next();
+      Counters counters = ApiRows.counters(run);
+      vertx.eventBus().publish(Addresses.RUN_UPDATES, new JsonObject().put("type", "run-deleted")
+        .put("runId", runId).put("projectId", run.getLong("project_id")).put("status", run.getString("status"))
+        .put("counters", JsonObject.mapFrom(counters)));
+      logger.info("Run {} of project {} deleted", runId, run.getLong("project_id"));
+      return deleteFiles(runId);
+    }).onSuccess(v -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
+  }
+
+  /** The run's folder ({@code runs/<runId>} under the storage directory), if it has one. */
+  private Future<Void> deleteFiles(long runId) {
+    String folder = storage.resolve("runs").resolve(Long.toString(runId)).toString();
+    return vertx.fileSystem().exists(folder)
+      .compose(exists -> exists ? vertx.fileSystem().deleteRecursive(folder) : Future.<Void>succeededFuture())
+      .recover(e -> {
+        // The rows are gone and cannot come back: a folder left behind is logged, not reported as a failure.
+        logger.warn("Could not delete the files of deleted run {} in {}: {}", runId, folder, e.toString());
+        return Future.succeededFuture();
+      });
+  }
+}

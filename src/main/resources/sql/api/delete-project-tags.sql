@@ -1,0 +1,1 @@
+DELETE FROM project_tags WHERE project_id = $1

@@ -1,0 +1,14 @@
+-- Newest runs of one project ($1); the other parameters as in runs-page.sql, shifted by one.
+SELECT r.id, r.project_id, p.name AS project_name, r.status, r.start_time, r.end_time, r.duration_ms,
+       r.total, r.passed, r.failed, r.timed_out, r.skipped, r.interrupted, r.flaky, r.attempts, r.expected_tests,
+       r.metadata, r.branch
+FROM runs r
+JOIN projects p ON p.id = r.project_id
+WHERE r.project_id = $1
+  AND ($2::text[] IS NULL OR r.status = ANY($2::text[]))
+  AND ($3::text IS NULL OR r.branch = $3)
+  AND ($4::timestamptz IS NULL OR r.start_time >= $4)
+  AND ($5::timestamptz IS NULL OR r.start_time < $5)
+  AND ($6::bigint IS NULL OR r.id < $6)
+ORDER BY r.id DESC
+LIMIT $7
