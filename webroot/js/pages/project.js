@@ -1,0 +1,144 @@
+// One project: its runs (filters), trend charts, flaky tests and slowest tests.
+import { api, query as qs } from '../api.js';
+import { h, link, percent, formatDuration, section, errorBox, toast, timeAgo } from '../dom.js';
+import { runsTableHead, runRow, listKeys } from '../runs.js';
+import { lineChart } from '../charts.js';
+
+const STATUSES = ['', 'running', 'passed', 'failed', 'timedout', 'interrupted'];
+
+export async function render(view, { params, query, app, page }) {
+  const projectId = Number(params[0]);
+  let project;
+  try {
+    project = await api(`/api/projects/${projectId}`);
+  } catch (e) {
+    if (e.status === 404) {
+      view.append(h('h1', null, 'No such project'), h('p', null, link('/projects', 'All projects')));
+      return;
+    }
+    throw e;
+  }
+  document.title = `${project.name} · Runboard`;
+  const charts = [];
+  const disposers = [];
+  page.dispose = () => {
+    charts.forEach((c) => c.destroy());
+    disposers.forEach((d) => d());
+  };
+
+  view.append(h('div', { class: 'page-head' }, h('h1', null, project.name),
+    project.tags.map((t) => h('span', { class: 'chip static' }, t))));
+  if (project.description) view.append(h('p', { class: 'muted' }, project.description));
+  view.append(h('p', { class: 'muted' }, `Pass rate ${percent(project.passRate)} over the last ${project.passRateRuns} finished runs.`));
+
+  // Trends
+  const trendBox = h('div', { class: 'charts' });
+  view.append(section('Trends (last 50 runs)', trendBox));
+  api(`/api/projects/${projectId}/trends?runs=50`).then(({ runs }) => {
+    if (runs.length < 2) {
+      trendBox.append(h('p', { class: 'muted' }, 'Charts appear once the project has two runs.'));
+      return;
+    }
+    const x = runs.map((r) => Math.floor(new Date(r.startTime).getTime() / 1000));
+    const open = (i) => app.navigate(`/runs/${runs[i].runId}`);
+    for (const chart of [
+      lineChart({ title: 'Pass rate', x, onClick: open, yFormat: (v) => `${Math.round(v)}%`,
+        series: [{ label: 'pass rate', color: '--pass', values: runs.map((r) => (r.passRate == null ? null : r.passRate * 100)) }] }),
+      lineChart({ title: 'Duration', x, onClick: open, yFormat: (v) => formatDuration(Math.round(v)),
+        series: [
+          { label: 'run', color: '--accent', values: runs.map((r) => r.duration) },
+          { label: 'test p50', color: '--pass', values: runs.map((r) => r.testDurationP50) },
+          { label: 'test p90', color: '--warn', values: runs.map((r) => r.testDurationP90) }] }),
+      lineChart({ title: 'Tests per run', x, onClick: open, yFormat: (v) => String(Math.round(v)),
+        series: [
+          { label: 'passed', color: '--pass', values: runs.map((r) => r.counts.passed) },
+          { label: 'failed', color: '--fail', values: runs.map((r) => r.counts.failed + r.counts.timedOut + r.counts.interrupted) },
+          { label: 'flaky', color: '--flaky', values: runs.map((r) => r.counts.flaky) },
+          { label: 'skipped', color: '--skip', values: runs.map((r) => r.counts.skipped) }] }),
+    ]) {
+      charts.push(chart);
+      trendBox.append(chart.el);
+    }
+  }).catch((e) => trendBox.append(errorBox(e)));
+
+  // Runs with filters
+  const status = h('select', { name: 'status', 'aria-label': 'Status' },
+    STATUSES.map((s) => h('option', { value: s, selected: s === (query.get('status') || '') }, s || 'any status')));
+  const branch = h('input', { name: 'branch', placeholder: 'branch', value: query.get('branch') || '', 'aria-label': 'Branch' });
+  const from = h('input', { name: 'from', type: 'date', value: query.get('from') || '', 'aria-label': 'From date' });
+  const to = h('input', { name: 'to', type: 'date', value: query.get('to') || '', 'aria-label': 'To date' });
+  const body = h('tbody', { id: 'runs' });
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load older runs');
+  const message = h('div');
+  const form = h('form', { class: 'inline-form' }, status, branch, from, to, h('button', { type: 'submit' }, 'Filter'));
+  view.append(section('Runs', form, message,
+    h('div', { class: 'table-wrap' }, h('table', { class: 'grid runs' }, runsTableHead(false), body)), more));
+  let cursor = null;
+  const filters = () => ({ status: status.value, branch: branch.value.trim(), from: from.value,
+    to: to.value ? nextDay(to.value) : '' });
+  const load = async (reset) => {
+    message.replaceChildren();
+    try {
+      const data = await api(`/api/projects/${projectId}/runs${qs({ ...filters(), limit: 25, cursor: reset ? null : cursor })}`);
+      if (reset) body.replaceChildren();
+      data.runs.forEach((run) => body.append(runRow(run, false)));
+      if (!body.children.length) body.append(h('tr', null, h('td', { colspan: 8, class: 'muted' }, 'No runs match.')));
+      cursor = data.nextCursor;
+      more.hidden = !cursor;
+    } catch (e) {
+      message.append(errorBox(e));
+    }
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    app.setQuery({ status: status.value, branch: branch.value.trim(), from: from.value, to: to.value });
+    load(true);
+  });
+  more.addEventListener('click', () => load(false));
+  await load(true);
+  disposers.push(listKeys(view, 'a.run-link'));
+
+  // Flaky and slowest tests
+  const flakyBox = h('div');
+  const slowBox = h('div');
+  view.append(h('div', { class: 'two-col' }, section('Flaky tests (last 20 runs)', flakyBox),
+    section('Slowest tests (last 20 runs)', slowBox)));
+  api(`/api/projects/${projectId}/flaky-tests?runs=20&limit=20`).then(({ tests }) => {
+    flakyBox.append(tests.length ? h('table', { class: 'grid compact' },
+      h('thead', null, h('tr', null, h('th', null, 'Test'), h('th', null, 'Flake rate'), h('th', null, 'Last flake'))),
+      h('tbody', null, tests.map((t) => h('tr', null,
+        h('td', null, link(`/tests/${t.testId}`, t.titlePath.join(' › ')), h('div', { class: 'muted small' }, t.file)),
+        h('td', { class: 'num', title: `${t.flakyRuns} of ${t.runs} runs` }, `${percent(t.flakeRate)} (${t.flakyRuns}/${t.runs})`),
+        h('td', null, link(`/runs/${t.lastFlakyRunId}`, timeAgo(t.lastFlakyAt)))))))
+      : h('p', { class: 'muted' }, 'No flaky tests in the last 20 runs.'));
+  }).catch((e) => flakyBox.append(errorBox(e)));
+  api(`/api/projects/${projectId}/slowest-tests?runs=20&limit=20`).then(({ tests }) => {
+    slowBox.append(tests.length ? h('table', { class: 'grid compact' },
+      h('thead', null, h('tr', null, h('th', null, 'Test'), h('th', null, 'Mean'), h('th', null, 'p90'), h('th', null, 'Trend'))),
+      h('tbody', null, tests.map((t) => h('tr', null,
+        h('td', null, link(`/tests/${t.testId}`, t.titlePath.join(' › ')), h('div', { class: 'muted small' }, t.file)),
+        h('td', { class: 'num' }, formatDuration(t.meanDuration)),
+        h('td', { class: 'num' }, formatDuration(t.p90Duration)),
+        h('td', null, sparkline(t.trend.map((p) => p.duration)))))))
+      : h('p', { class: 'muted' }, 'No timed results yet.'));
+  }).catch((e) => slowBox.append(errorBox(e)));
+  void toast;
+}
+
+function nextDay(date) {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/** A tiny bar trend of durations (oldest first), drawn with elements sized through the CSSOM. */
+function sparkline(values) {
+  const max = Math.max(1, ...values);
+  const el = h('span', { class: 'spark', 'aria-label': `durations: ${values.map((v) => formatDuration(v)).join(', ')}` });
+  for (const v of values.slice(-20)) {
+    const bar = h('span', { title: formatDuration(v) });
+    bar.style.height = `${Math.max(8, (100 * v) / max)}%`;
+    el.append(bar);
+  }
+  return el;
+}
