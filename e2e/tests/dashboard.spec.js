@@ -1,0 +1,243 @@
+// The dashboard in a real browser against a real, freshly started server (BASE_URL): setup, login, the live feed,
+// the live run detail, safety of attacker-controlled text, deep links and keyboard navigation.
+const { test, expect } = require('@playwright/test');
+const fs = require('fs');
+const path = require('path');
+const { Reporter, attempt, begin } = require('./ingest');
+
+const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
+const XSS = '<img src=x onerror=alert(1)>';
+const ANSI_ERROR = '\u001b[31mExpected\u001b[39m: \u001b[32m"Checkout"\u001b[39m\nReceived: "Cart"';
+const SHOTS = path.join(__dirname, '..', 'screenshots');
+
+test.describe.configure({ mode: 'serial' });
+
+let reporterKey;
+let run;
+let problems;
+
+test.beforeEach(async ({ page }) => {
+  problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('dialog', async (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    await dialog.dismiss();
+  });
+});
+
+test.afterEach(async () => {
+  expect(problems, 'no console errors, page errors or dialogs').toEqual([]);
+});
+
+async function shot(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page) {
+  await page.goto('/login');
+  await page.getByLabel('Username').fill(ADMIN.username);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Runs' })).toBeVisible();
+}
+
+test('first-run setup, then sign out, sign in and land on the runs feed', async ({ page }) => {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/setup$/);
+  await expect(page.getByRole('heading', { name: 'Welcome to Runboard' })).toBeVisible();
+  await shot(page, 'setup');
+  await page.getByLabel('Username').fill(ADMIN.username);
+  await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+  await page.getByLabel('Repeat the password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  await expect(page.getByRole('heading', { name: 'Runs' })).toBeVisible();
+  await expect(page.locator('#whoami')).toContainText(ADMIN.username);
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await shot(page, 'login');
+  await page.getByLabel('Username').fill(ADMIN.username);
+  await page.getByLabel('Password').fill('wrong password!');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('Wrong username or password');
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Runs' })).toBeVisible();
+  await expect(page.getByText('No runs yet')).toBeVisible();
+  // The 401 of /api/auth/me before setup and the wrong password are expected answers, not page errors.
+  problems = problems.filter((p) => !p.includes('401'));
+});
+
+test('an administrator creates a reporter account and its API key, shown once with a copy button', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'Admin', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Administration' })).toBeVisible();
+  const userForm = page.locator('#new-user');
+  await userForm.getByLabel('Username').fill('ci-bot');
+  await userForm.getByLabel('Password').fill('another long secret');
+  await userForm.getByLabel('Role').selectOption('reporter');
+  await userForm.getByRole('button', { name: 'Create user' }).click();
+  await expect(page.locator('#users')).toContainText('ci-bot');
+
+  const keyForm = page.locator('form', { has: page.getByRole('button', { name: 'Create key' }) });
+  await keyForm.getByLabel('Name').fill('CI pipeline');
+  await keyForm.getByLabel('For account').selectOption({ label: 'ci-bot (reporter)' });
+  await keyForm.getByRole('button', { name: 'Create key' }).click();
+  const key = page.getByLabel('The new API key');
+  await expect(key).toHaveValue(/^rb_/);
+  await expect(page.getByRole('button', { name: 'Copy' })).toBeVisible();
+  reporterKey = await key.inputValue();
+  await shot(page, 'admin');
+});
+
+test('a run fed through the ingest API appears in the feed and its progress moves live, without a reload', async ({ page }) => {
+  await signIn(page);
+  await expect(page.locator('#live-status')).toHaveText('live');
+  await page.evaluate(() => { window.notReloaded = true; });
+
+  run = await new Reporter(reporterKey).start('shop', {
+    expectedTests: 5,
+    metadata: { scm: { branch: 'feature/checkout', commit: '3f9a1c27be04d1' }, ci: { name: 'GitHub Actions', buildNumber: 42 } },
+  });
+  const row = page.locator(`tr[data-run-id="${run.id}"]`);
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('running');
+  await expect(row).toContainText('feature/checkout');
+  await expect(row).toContainText('3f9a1c2');
+
+  await run.events([attempt('tests/auth.spec.ts', ['auth', 'logs in'], 'passed'),
+    attempt('tests/auth.spec.ts', ['auth', 'logs out'], 'passed')]);
+  await expect(row).toContainText('2/5');
+  await expect(row.locator('.seg-passed')).toBeVisible();
+  await shot(page, 'feed-live');
+  expect(await page.evaluate(() => window.notReloaded)).toBe(true);
+});
+
+test('the run detail shows results arriving live: running tests, a failure without ANSI escapes, a flaky test, titles as text', async ({ page }) => {
+  await signIn(page);
+  await page.locator(`a.run-link[href="/runs/${run.id}"]`).click();
+  await expect(page.locator('h1')).toContainText(`Run #${run.id}`);
+  await expect(page.locator('#live-status')).toHaveText('live');
+  await page.evaluate(() => { window.notReloaded = true; });
+  await expect(page.locator('details.test')).toHaveCount(2);
+
+  await run.events([begin('tests/checkout.spec.ts', ['checkout', 'pays by card'])]);
+  const paying = page.locator('details.test', { hasText: 'pays by card' });
+  await expect(paying).toHaveAttribute('data-status', 'running');
+
+  await run.events([
+    attempt('tests/checkout.spec.ts', ['checkout', 'pays by card'], 'failed', {
+      duration: 3400, error: { message: ANSI_ERROR, stack: `Error: expect(received)\n    at tests/checkout.spec.ts:12:7` },
+      steps: [{ title: 'click Pay', duration: 120, category: 'pw:api' }],
+    }),
+    attempt('tests/checkout.spec.ts', ['checkout', 'applies a coupon'], 'failed', { retry: 0, error: 'timeout' }),
+    attempt('tests/checkout.spec.ts', ['checkout', 'applies a coupon'], 'passed', { retry: 1 }),
+    attempt('tests/xss.spec.ts', ['rendering', XSS], 'passed'),
+  ]);
+  await expect(paying).toHaveAttribute('data-status', 'failed');
+  await expect(paying.locator('.err-preview')).toHaveText('Expected: "Checkout"');
+  await expect(paying.locator('.err-preview')).toBeVisible();
+  await paying.locator('summary').click();
+  const message = paying.locator('pre.error-message');
+  await expect(message).toContainText('Expected: "Checkout"\nReceived: "Cart"');
+  expect(await message.textContent()).not.toContain('\u001b');
+  expect(await message.textContent()).not.toContain('[31m');
+  await expect(message.locator('.ansi-fg31')).toHaveText('Expected');
+  await expect(paying).toContainText('click Pay');
+
+  const coupon = page.locator('details.test', { hasText: 'applies a coupon' });
+  await expect(coupon).toHaveAttribute('data-status', 'flaky');
+  await expect(coupon.locator('.flaky-mark')).toHaveText('flaky');
+  await expect(coupon).toContainText('1 retry');
+
+  const xss = page.locator('details.test', { hasText: XSS });
+  await expect(xss.locator('.test-title')).toHaveText(`rendering › ${XSS}`);
+  await expect(page.locator('#results img')).toHaveCount(0);
+
+  await expect(page.locator('.summary-bar')).toContainText('1');
+  await page.locator('[data-filter="failed"]').click();
+  await expect(page.locator('details.test')).toHaveCount(1);
+  await expect(page).toHaveURL(/status=failed/);
+  await page.locator('[data-filter="all"]').click();
+
+  await run.finish('failed', 5400);
+  await expect(page.locator('h1 .badge')).toHaveText('failed');
+  await expect(page.locator('details.test')).toHaveCount(5);
+  expect(await page.evaluate(() => window.notReloaded)).toBe(true);
+  await shot(page, 'run-detail');
+});
+
+test('a deep link reloads to the same page and state', async ({ page }) => {
+  await signIn(page);
+  await page.goto(`/runs/${run.id}?status=failed&group=describe`);
+  await expect(page.locator('h1')).toContainText(`Run #${run.id}`);
+  await page.reload();
+  await expect(page).toHaveURL(new RegExp(`/runs/${run.id}\\?status=failed&group=describe$`));
+  await expect(page.locator('h1')).toContainText(`Run #${run.id}`);
+  await expect(page.locator('[data-filter="failed"]')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('details.test')).toHaveCount(1);
+  await expect(page.locator('#group')).toHaveValue('describe');
+});
+
+test('keyboard navigation reaches the runs', async ({ page }) => {
+  await signIn(page);
+  await expect(page.locator('a.run-link').first()).toBeVisible();
+  await page.keyboard.press('j');
+  await expect(page.locator('a.run-link').first()).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('h1')).toContainText(`Run #${run.id}`);
+  await page.goBack();
+  await expect(page.getByRole('heading', { name: 'Runs' })).toBeVisible();
+  let reached = false;
+  for (let i = 0; i < 30 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement && document.activeElement.classList.contains('run-link'));
+  }
+  expect(reached, 'Tab reaches a run link').toBe(true);
+});
+
+test('project, test history, account pages render (screenshots in both themes)', async ({ page }) => {
+  await signIn(page);
+  // A second, passing run gives the charts two points.
+  const second = await new Reporter(reporterKey).start('shop', { metadata: { scm: { branch: 'main', commit: '77aa01' } } });
+  await second.events([attempt('tests/auth.spec.ts', ['auth', 'logs in'], 'passed', { duration: 140 }),
+    attempt('tests/checkout.spec.ts', ['checkout', 'pays by card'], 'passed', { duration: 2900 })]);
+  await second.finish('passed', 3100);
+
+  await page.goto(`/projects/${run.projectId}`);
+  await expect(page.getByRole('heading', { name: 'shop' })).toBeVisible();
+  await expect(page.locator('.chart canvas').first()).toBeVisible();
+  await expect(page.getByText('applies a coupon').first()).toBeVisible();
+  await shot(page, 'project');
+
+  await page.getByRole('link', { name: 'checkout › pays by card' }).first().click();
+  await expect(page.locator('h1')).toHaveText('checkout › pays by card');
+  await expect(page.locator('.strip .cell')).toHaveCount(2);
+  await shot(page, 'test-history');
+
+  await page.goto('/me');
+  await expect(page.locator('#me-username')).toHaveText(ADMIN.username);
+  await shot(page, 'me');
+
+  await page.goto('/projects');
+  await expect(page.getByRole('link', { name: 'shop' })).toBeVisible();
+  await shot(page, 'projects');
+
+  await page.getByRole('button', { name: /Theme/ }).click();
+  await page.getByRole('button', { name: /Theme/ }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.goto('/');
+  await expect(page.locator('a.run-link').first()).toBeVisible();
+  await shot(page, 'feed-dark');
+  await page.goto(`/runs/${run.id}`);
+  await expect(page.locator('details.test')).toHaveCount(5);
+  await page.locator('details.test', { hasText: 'pays by card' }).locator('summary').click();
+  await shot(page, 'run-detail-dark');
+  await page.goto(`/projects/${run.projectId}`);
+  await expect(page.locator('.chart canvas').first()).toBeVisible();
+  await shot(page, 'project-dark');
+});
