@@ -9,8 +9,9 @@ const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** One HTTP request with a timeout. Resolves `{status, json, text}` or `{error}`; never rejects. */
 async function send(url, { method = 'POST', headers = {}, body, timeoutMs }) {
   const controller = new AbortController();
+  // A referenced timer: while the end of a run waits for an answer, it must keep Node running (an unreferenced
+  // one would let the process exit with code 0 before Playwright sets its own).
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  if (timer.unref) timer.unref();
   try {
     const response = await fetch(url, { method, headers, body, signal: controller.signal });
     const text = await response.text();
@@ -45,9 +46,9 @@ function describeResponse(res) {
   return `HTTP ${res.status}${body ? ' ' + body : ''}`;
 }
 
+/** A referenced wait (see {@link send}): a retry that is awaited keeps the process alive until it is done. */
 const sleep = (ms) => new Promise((resolve) => {
-  const timer = setTimeout(resolve, ms);
-  if (timer.unref) timer.unref();
+  setTimeout(resolve, ms);
 });
 
 /**
@@ -408,7 +409,8 @@ class StreamClient {
         method: 'POST',
         headers: form ? headers : { ...headers, 'Content-Type': 'application/json' },
         body: form ? body() : JSON.stringify(body),
-        timeoutMs: Math.max(1, Math.min(this.requestTimeout, remaining)),
+        // Files may be large: they get the rest of the budget (at most 5 minutes) rather than requestTimeout.
+        timeoutMs: Math.max(1, Math.min(form ? Math.max(this.requestTimeout, 300000) : this.requestTimeout, remaining)),
       });
       this.lastActivity = Date.now();
       if (res.status >= 200 && res.status < 300) {
