@@ -108,7 +108,7 @@ class RunboardReporter {
     const startBody = this._startBody(config, suite, ci);
 
     const spoolFile = o.spoolFile ? path.resolve(o.spoolFile) : path.resolve('.runboard',
-      `spool-${runKey.replace(/[^\w.-]/g, '_').slice(0, 80)}-${Date.now()}-${process.pid}.jsonl`);
+      `spool-${runKey.replace(/[^\w.-]/g, '_').slice(0, 48)}-${Date.now().toString(36)}.jsonl`);
     const spool = new Spool(spoolFile);
     if (spool.open({
       serverUrl: o.serverUrl, projectName: o.projectName, runKey, mode: o.streaming ? 'stream' : 'one-shot',
