@@ -56,7 +56,9 @@ public class HttpVerticle extends VerticleBase {
     return router(vertx, config, Pools.shared(vertx, config), metrics).compose(router -> {
       // Several instances listening on port 0 would each get their own port; -1 makes them share one.
       int port = config.httpPort() == 0 && config.httpInstances() > 1 ? -1 : config.httpPort();
-      server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true));
+      server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true)
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.idleTimeoutMs()))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
       return server.requestHandler(router).listen(port, config.httpHost());
     }).onSuccess(s -> vertx.sharedData().getLocalMap(LOCAL_MAP).put(ACTUAL_PORT, s.actualPort()));
   }
