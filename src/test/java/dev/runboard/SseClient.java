@@ -86,11 +86,11 @@ public final class SseClient implements AutoCloseable {
     return List.copyOf(comments);
   }
 
-  /** The next event, waiting up to 10 s; fails the test when none comes. */
+  /** The next event, waiting up to 30 s (the machine may be loaded); fails the test when none comes. */
   public Event next() throws InterruptedException {
-    Event event = events.poll(10, TimeUnit.SECONDS);
+    Event event = events.poll(30, TimeUnit.SECONDS);
     if (event == null) {
-      throw new AssertionError("no SSE event within 10 s");
+      throw new AssertionError("no SSE event within 30 s");
     }
     return event;
   }
