@@ -56,7 +56,7 @@ class ReporterIT {
 
   private static final Path REPORTER = Path.of("reporter").toAbsolutePath();
   private static final Path FIXTURES = REPORTER.resolve("test/fixtures");
-  private static final String CHROMIUM = System.getenv().getOrDefault("PLAYWRIGHT_CHROMIUM_PATH", "/usr/bin/chromium");
+  private static final String CHROMIUM = System.getenv().getOrDefault("CHROMIUM_PATH", "/usr/bin/chromium");
   private static final long PROCESS_TIMEOUT_SECONDS = 150;
 
   /** Every attempt of the sample project, per Playwright project: titlePath, retry, status. */
@@ -86,7 +86,7 @@ class ReporterIT {
     Assumptions.assumeTrue(Files.isDirectory(REPORTER.resolve("node_modules/@playwright/test")),
       "reporter/node_modules is missing: run (cd reporter && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci)");
     Assumptions.assumeTrue(Files.isExecutable(Path.of(CHROMIUM)),
-      CHROMIUM + " is missing: run apt-get install -y chromium (or set PLAYWRIGHT_CHROMIUM_PATH)");
+      CHROMIUM + " is missing: run apt-get install -y chromium (or set CHROMIUM_PATH)");
     dataDir = Files.createTempDirectory("runboard-reporter-it");
     work = Files.createTempDirectory("runboard-reporter-it-work");
     node = Runboard.start(TestDatabase.config(new JsonObject().put("data.dir", dataDir.toString())));
@@ -289,7 +289,7 @@ class ReporterIT {
     env.put("RUNBOARD_API_KEY", apiKey);
     env.put("RUNBOARD_PROJECT", project);
     env.put("RUNBOARD_RUN_KEY", "it-" + UUID.randomUUID());
-    env.put("PLAYWRIGHT_CHROMIUM_PATH", CHROMIUM);
+    env.put("CHROMIUM_PATH", CHROMIUM);
     return env;
   }
 
