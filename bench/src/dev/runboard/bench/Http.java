@@ -1,0 +1,86 @@
+package dev.runboard.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+
+/** A keep-alive HTTP/1.1 client for one server, with at most {@code connections} connections. */
+final class Http implements AutoCloseable {
+
+  record Response(int status, Buffer body) {
+    JsonObject json() {
+      return body.toJsonObject();
+    }
+  }
+
+  private final HttpClientAgent client;
+  private final int port;
+  long timeoutMs = 120_000;
+
+  Http(Vertx vertx, int port, int connections) {
+    this(vertx, port, connections, true);
+  }
+
+  Http(Vertx vertx, int port, int connections, boolean keepAlive) {
+    this.port = port;
+    this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(keepAlive).setConnectTimeout(30_000),
+      new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+  }
+
+  Future<Response> send(HttpMethod method, String uri, MultiMap headers, Buffer body) {
+    RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port)
+      .setURI(uri).setIdleTimeout(timeoutMs);
+    if (headers != null) {
+      options.setHeaders(headers);
+    }
+    return client.request(options)
+      .compose(req -> body == null ? req.send() : req.send(body))
+      .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), b)))
+      .timeout(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS)
+      .onFailure(e -> {
+        if (e instanceof java.util.concurrent.TimeoutException || e.getClass().getSimpleName().contains("Timeout")) {
+          System.err.println("bench: no answer to " + method + " " + uri + " on port " + port + " in " + timeoutMs + " ms");
+          Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().startsWith("vert.x")) {
+              System.err.println("  thread " + t.getName() + " " + t.getState());
+              for (int i = 0; i < Math.min(8, stack.length); i++) {
+                System.err.println("      at " + stack[i]);
+              }
+            }
+          });
+        }
+      });
+  }
+
+  Future<Response> get(String uri, MultiMap headers) {
+    return send(HttpMethod.GET, uri, headers, null);
+  }
+
+  Future<Response> post(String uri, MultiMap headers, Buffer body) {
+    return send(HttpMethod.POST, uri, headers, body);
+  }
+
+  static MultiMap bearer(String key) {
+    return MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer " + key);
+  }
+
+  static MultiMap json(String key) {
+    return bearer(key).add("Content-Type", "application/json");
+  }
+
+  static MultiMap token(String token) {
+    return MultiMap.caseInsensitiveMultiMap().add("X-Stream-Token", token).add("Content-Type", "application/json");
+  }
+
+  @Override
+  public void close() {
+    client.close().await();
+  }
+}

@@ -1,0 +1,411 @@
+package dev.runboard.bench;
+
+import io.vertx.core.MultiMap;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Scenario 4 (and its growth): one project with T tests and R finished runs (R·T results, about 2 % flaky, 1.5 %
+ * failing twice, 10 tests always failing, 2.5 % skipped), written straight into the tables by a SQL loader, then
+ * p50/p95 of each read endpoint, one request in flight. The read endpoints are found in the source at run time
+ * ({@code router.get("/api/…")} outside accounts, files and live streams); the run's results are also read through
+ * the one route that returns them today, the SSE {@code init} of a finished run. Baselines: the same query
+ * straight on PostgreSQL, and {@code GET /health/live} (the HTTP floor).
+ */
+final class ReadBench {
+
+  private static final Pattern ROUTE = Pattern.compile("router\\.get\\(\"(/api/[^\"]+)\"\\)");
+  private static final List<String> NOT_READ_API = List.of("/api/auth", "/api/users", "/api/keys", "/api/files",
+    "/api/stream", "/api/test-runs/:runId/stream");
+
+  private final Bench b;
+  private final Random random = new Random(42);
+  private long project;
+  private long[] tests;
+  private final List<Long> runs = new ArrayList<>();
+
+  ReadBench(Bench bench) {
+    this.b = bench;
+  }
+
+  /** One measured thing: a name, and a request made fresh each time (random run or test). */
+  private record Probe(String name, Supplier<String> uri, boolean http) {
+  }
+
+  private final List<String> noAnswer = new ArrayList<>();
+  private Http apiHttp;
+  private Http sseHttp;
+
+  void run(int[] scales) throws Exception {
+    apiHttp = new Http(b.vertx, b.nodeA.port, 2, false);
+    sseHttp = new Http(b.vertx, b.nodeA.port, 2, false);
+    apiHttp.timeoutMs = 15_000;
+    sseHttp.timeoutMs = 15_000;
+    try {
+      measureAll(scales);
+    } finally {
+      apiHttp.close();
+      sseHttp.close();
+    }
+  }
+
+  private void measureAll(int[] scales) throws Exception {
+    Bench.Sizes s = b.sizes;
+    setUp();
+    List<String> discovered = discoverRoutes();
+    Map<String, Map<Integer, double[]>> results = new LinkedHashMap<>(); // name → scale → {p50, p95}
+    List<String> loadNotes = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    String runResultsSql = Files.readString(Bench.repo.resolve("src/main/resources/sql/store/run-results.sql"));
+    for (int scale : scales) {
+      int wanted = s.readRuns() * scale;
+      long t0 = System.nanoTime();
+      int added = load(wanted);
+      double secs = (System.nanoTime() - t0) / 1e9;
+      long results1 = b.db.scalar("SELECT count(*) FROM results WHERE project_id = ?", project);
+      loadNotes.add(String.format(java.util.Locale.ROOT, "×%d: %,d runs × %,d tests = %,d results in the project "
+          + "(%,d runs added in %.0f s); database size %s", scale, runs.size(), s.readTests(), results1, added,
+        secs, b.db.text("SELECT pg_size_pretty(pg_database_size('runboard'))")));
+      b.db.exec("ANALYZE");
+      List<Probe> probes = new ArrayList<>();
+      probes.add(new Probe("HTTP floor: GET /health/live (baseline)", () -> "/health/live", true));
+      probes.add(new Probe("run results: SSE init of a finished run, " + s.readTests()
+        + " results (GET /api/test-runs/{id}/stream)", () -> "/api/test-runs/" + anyRun() + "/stream", true));
+      probes.add(new Probe("run results: the same query on PostgreSQL (baseline)", () -> null, false));
+      skipped.clear();
+      for (String route : discovered) {
+        String uri = fill(route);
+        if (uri == null) {
+          skipped.add("`" + route + "` (no value for its parameters)");
+          continue;
+        }
+        String probeUri = probeUri(route);
+        if (probeUri == null) {
+          skipped.add("`" + route + "` (not 200 with the bench's parameters)");
+          continue;
+        }
+        boolean query = probeUri.contains("?projectId=");
+        probes.add(new Probe("GET " + route + (query ? "?projectId=" : ""), () -> {
+          String u = fill(route);
+          return query ? u + "?projectId=" + project : u;
+        }, true));
+      }
+      for (Probe probe : probes) {
+        double[] pp = measure(probe, runResultsSql);
+        results.computeIfAbsent(probe.name(), k -> new LinkedHashMap<>()).put(scale, pp);
+      }
+    }
+    b.report.section("Scenario 4: read API at scale (growth ×" + join(scales) + ")");
+    b.report.note("One project, " + s.readTests() + " tests, " + s.readRuns() + " runs per ×1 (1 run ≈ "
+      + s.readTests() + " results), loaded by SQL; each endpoint: 5 warm-up requests, then " + s.readRequests()
+      + " requests one at a time with a random run or test, per repetition; medians of " + s.reps()
+      + " repetitions. Target: p95 ≤ 50 ms.");
+    List<String> header = new ArrayList<>(List.of("endpoint"));
+    for (int scale : scales) {
+      header.add("×" + scale + " p50 ms");
+      header.add("×" + scale + " p95 ms");
+    }
+    header.add("target (p95 ≤ 50 ms at every size)");
+    Report.Table t = b.report.table(header.toArray(String[]::new));
+    results.forEach((name, byScale) -> {
+      List<Object> row = new ArrayList<>(List.of(name));
+      boolean met = true;
+      for (int scale : scales) {
+        double[] pp = byScale.get(scale);
+        row.add(pp == null ? Double.NaN : pp[0]);
+        row.add(pp == null ? Double.NaN : pp[1]);
+        met &= pp != null && pp[1] <= 50;
+      }
+      row.add(name.contains("baseline") ? "" : met ? "MET" : "MISSED");
+      t.row(row.toArray());
+    });
+    t.end();
+    b.report.note("Data: " + String.join("; ", loadNotes) + ".");
+    if (!noAnswer.isEmpty()) {
+      b.report.note("**Requests without an answer in 15 s** (counted as 15 s): " + noAnswer.size() + ", e.g. "
+        + String.join("; ", noAnswer.subList(0, Math.min(5, noAnswer.size()))) + ".");
+    }
+    b.report.note(discovered.isEmpty()
+      ? "Read endpoints found under /api at run time: **none** besides live streams, files and accounts (run "
+        + "list, results page, test history, flaky tests and trends are not built yet); only the SSE init of a "
+        + "finished run reads a run's results today."
+      : "Read endpoints found at run time: " + String.join(", ", discovered.stream().map(r -> "`" + r + "`")
+        .toList()) + (skipped.isEmpty() ? "." : "; not measured: " + String.join(", ", skipped) + "."));
+  }
+
+  private static String join(int[] scales) {
+    StringBuilder sb = new StringBuilder();
+    for (int x : scales) {
+      sb.append(sb.length() == 0 ? "" : ", ×").append(x);
+    }
+    return sb.toString();
+  }
+
+  private long anyRun() {
+    return runs.get(random.nextInt(runs.size()));
+  }
+
+  /** GET routes under /api that read runs, tests or projects, from the source as it is now. */
+  private List<String> discoverRoutes() throws IOException {
+    TreeSet<String> found = new TreeSet<>();
+    try (Stream<Path> files = Files.walk(Bench.repo.resolve("src/main/java"))) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        Matcher m = ROUTE.matcher(Files.readString(file));
+        while (m.find()) {
+          String route = m.group(1);
+          if (NOT_READ_API.stream().noneMatch(route::startsWith)) {
+            found.add(route);
+          }
+        }
+      }
+    }
+    return new ArrayList<>(found);
+  }
+
+  /** The route with its path parameters filled in (a random run, test or the project), or null. */
+  private String fill(String route) {
+    StringBuilder out = new StringBuilder();
+    for (String part : route.substring(1).split("/")) {
+      out.append('/');
+      if (!part.startsWith(":")) {
+        out.append(part);
+        continue;
+      }
+      String p = part.substring(1).toLowerCase(java.util.Locale.ROOT);
+      if (p.contains("run") || (p.equals("id") && route.contains("/test-runs/"))) {
+        out.append(anyRun());
+      } else if (p.contains("project") || (p.equals("id") && route.contains("/projects/"))) {
+        out.append(project);
+      } else if (p.contains("test") || (p.equals("id") && route.contains("/tests/"))) {
+        out.append(tests[random.nextInt(tests.length)]);
+      } else {
+        return null;
+      }
+    }
+    return out.toString();
+  }
+
+  /** A URI for the route that answers 200 (as is, or with ?projectId=), or null. */
+  private String probeUri(String route) {
+    String uri = fill(route);
+    for (String candidate : List.of(uri, uri + "?projectId=" + project)) {
+      if (apiHttp.get(candidate, Http.bearer(b.viewerKey)).await().status() == 200) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  private double[] measure(Probe probe, String sql) {
+    Bench.Sizes s = b.sizes;
+    List<Double> p50 = new ArrayList<>();
+    List<Double> p95 = new ArrayList<>();
+    MultiMap headers = Http.bearer(b.viewerKey);
+    Pool pool = probe.http() ? null : PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(1))
+      .connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(b.pgPortA).setDatabase("runboard")
+        .setUser("postgres").setCachePreparedStatements(true)).using(b.vertx).build();
+    System.err.println("bench: read " + probe.name());
+    // Streams end with their response; a new connection each time, as an EventSource makes.
+    Http http = probe.name().contains("SSE") ? sseHttp : apiHttp;
+    try {
+      for (int i = 0; i < 5; i++) {
+        once(probe, http, headers, pool, sql);
+      }
+      for (int rep = 0; rep < s.reps(); rep++) {
+        long[] lat = new long[s.readRequests()];
+        for (int i = 0; i < lat.length; i++) {
+          lat[i] = once(probe, http, headers, pool, sql);
+        }
+        p50.add(Stats.ms(Stats.pct(lat, lat.length, 50)));
+        p95.add(Stats.ms(Stats.pct(lat, lat.length, 95)));
+      }
+    } finally {
+      if (pool != null) {
+        pool.close().await();
+      }
+    }
+    return new double[] {Stats.median(p50), Stats.median(p95)};
+  }
+
+  private long once(Probe probe, Http http, MultiMap headers, Pool pool, String sql) {
+    if (!probe.http()) {
+      long run = anyRun();
+      long t = System.nanoTime();
+      pool.preparedQuery(sql).execute(Tuple.of(run, 0L)).await();
+      return System.nanoTime() - t;
+    }
+    String uri = probe.uri().get();
+    long t = System.nanoTime();
+    Http.Response r;
+    try {
+      r = http.get(uri, headers).await();
+    } catch (RuntimeException e) {
+      noAnswer.add("GET " + uri + ": " + e.getMessage());
+      return http.timeoutMs * 1_000_000L;
+    }
+    long d = System.nanoTime() - t;
+    if (r.status() != 200) {
+      throw new IllegalStateException("GET " + uri + ": " + r.status() + " " + r.body());
+    }
+    return d;
+  }
+
+  // ----- loader -----------------------------------------------------------------------------------------------
+
+  private void setUp() throws Exception {
+    try (Connection c = b.db.connect()) {
+      try (PreparedStatement p = c.prepareStatement("INSERT INTO projects (name) VALUES ('bench-read') "
+        + "ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id"); ResultSet rs = p.executeQuery()) {
+        rs.next();
+        project = rs.getLong(1);
+      }
+      try (PreparedStatement p = c.prepareStatement("""
+        INSERT INTO tests (project_id, file, title_path, playwright_project, variant, title, identity_hash)
+        SELECT ?, 'tests/area-' || (k / 100) || '.spec.ts', ARRAY['area ' || (k / 100), 'test ' || k],
+               'chromium', 0, 'test ' || k, sha256(convert_to('read ' || k, 'UTF8'))
+        FROM generate_series(0, ? - 1) k
+        ON CONFLICT DO NOTHING""")) {
+        p.setLong(1, project);
+        p.setInt(2, b.sizes.readTests());
+        p.executeUpdate();
+      }
+      List<Long> ids = new ArrayList<>();
+      try (PreparedStatement p = c.prepareStatement("SELECT id FROM tests WHERE project_id = ? ORDER BY id")) {
+        p.setLong(1, project);
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            ids.add(rs.getLong(1));
+          }
+        }
+      }
+      tests = ids.stream().mapToLong(Long::longValue).toArray();
+      try (PreparedStatement p = c.prepareStatement("SELECT id FROM runs WHERE project_id = ? ORDER BY id")) {
+        p.setLong(1, project);
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            runs.add(rs.getLong(1));
+          }
+        }
+      }
+    }
+  }
+
+  /** Adds finished runs until the project has {@code wanted}; returns how many it added. */
+  private int load(int wanted) throws Exception {
+    int added = 0;
+    int chunk = Math.max(1, Math.min(10, wanted / 20));
+    try (Connection c = b.db.connect()) {
+      try (Statement st = c.createStatement()) {
+        // The loader writes consistent rows; skipping the foreign-key triggers makes it several times faster.
+        st.execute("SET session_replication_role = replica");
+      }
+      c.setAutoCommit(false);
+      while (runs.size() < wanted) {
+        int n = Math.min(chunk, wanted - runs.size());
+        long[] ids = new long[n];
+        try (PreparedStatement p = c.prepareStatement("""
+          INSERT INTO runs (project_id, source, status, start_time, end_time, duration_ms, metadata, last_seq,
+                            reported_counts)
+          SELECT ?, 'submit', 'failed', timestamptz '2025-01-01' + make_interval(mins => 10 * (? + g)),
+                 timestamptz '2025-01-01' + make_interval(mins => 10 * (? + g) + 7), 420000,
+                 jsonb_build_object('scm', jsonb_build_object('branch', CASE WHEN (? + g) % 4 = 0 THEN 'feature'
+                   ELSE 'main' END)), 1, NULL
+          FROM generate_series(0, ? - 1) g ORDER BY g RETURNING id""")) {
+          p.setLong(1, project);
+          p.setInt(2, runs.size());
+          p.setInt(3, runs.size());
+          p.setInt(4, runs.size());
+          p.setInt(5, n);
+          try (ResultSet rs = p.executeQuery()) {
+            for (int i = 0; rs.next(); i++) {
+              ids[i] = rs.getLong(1);
+            }
+          }
+        }
+        try (PreparedStatement p = c.prepareStatement("""
+          CREATE TEMP TABLE lr ON COMMIT DROP AS
+          SELECT r.id AS run_id, t.id AS test_id, t.k,
+                 CASE WHEN t.k % 500 = 0 THEN 'fail'
+                      WHEN h < 20 THEN 'flaky' WHEN h < 35 THEN 'fail' WHEN h < 60 THEN 'skip' ELSE 'pass' END AS cls,
+                 50 + (t.k * 31 + r.id * 17) % 2000 AS dur
+          FROM unnest(?::bigint[]) r(id)
+          CROSS JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM tests WHERE project_id = ?) t
+          CROSS JOIN LATERAL (SELECT (r.id * 7919 + t.k * 104729) % 1000 AS h) x""")) {
+          Db.bind(c, p, ids, project);
+          p.execute();
+        }
+        try (Statement st = c.createStatement()) {
+          st.execute("""
+            INSERT INTO attempts (run_id, test_id, retry, status, expected_status, duration_ms, line, col,
+                                  error_message, error_stack, steps)
+            SELECT run_id, test_id, retry,
+                   CASE WHEN cls = 'skip' THEN 'skipped' WHEN cls = 'pass' OR (cls = 'flaky' AND retry = 1)
+                        THEN 'passed' ELSE 'failed' END,
+                   'passed', dur, 10 + k % 20, 5,
+                   CASE WHEN cls = 'fail' OR (cls = 'flaky' AND retry = 0)
+                        THEN 'Error: expect(received).toBe(expected)' END,
+                   CASE WHEN cls = 'fail' OR (cls = 'flaky' AND retry = 0)
+                        THEN 'Error: expect(received).toBe(expected)\n    at tests/a.spec.ts:12:7' END,
+                   '[{"title":"page.goto(/app)","duration":20,"category":"pw:api"}]'::jsonb
+            FROM lr CROSS JOIN LATERAL generate_series(0, CASE WHEN cls IN ('flaky', 'fail') THEN 1 ELSE 0 END)
+              AS retry""");
+          st.execute("""
+            INSERT INTO results (run_id, test_id, project_id, final_retry, status, expected_status, duration_ms,
+                                 attempt_count)
+            SELECT run_id, test_id, %d, CASE WHEN cls IN ('flaky', 'fail') THEN 1 ELSE 0 END,
+                   CASE cls WHEN 'skip' THEN 'skipped' WHEN 'fail' THEN 'failed' ELSE 'passed' END, 'passed', dur,
+                   CASE WHEN cls IN ('flaky', 'fail') THEN 2 ELSE 1 END
+            FROM lr""".formatted(project));
+          st.execute("""
+            UPDATE runs r SET total = c.total, passed = c.passed, failed = c.failed, skipped = c.skipped,
+                   flaky = c.flaky, attempts = c.attempts
+            FROM (SELECT run_id, count(*) AS total, count(*) FILTER (WHERE cls IN ('pass', 'flaky')) AS passed,
+                         count(*) FILTER (WHERE cls = 'fail') AS failed,
+                         count(*) FILTER (WHERE cls = 'skip') AS skipped,
+                         count(*) FILTER (WHERE cls = 'flaky') AS flaky,
+                         count(*) + count(*) FILTER (WHERE cls IN ('flaky', 'fail')) AS attempts
+                  FROM lr GROUP BY run_id) c
+            WHERE r.id = c.run_id""");
+          st.execute("""
+            INSERT INTO run_events (run_id, seq, type, data)
+            SELECT r.id, 1, 'run-finished', jsonb_build_object('seq', 1, 'run', jsonb_build_object(
+                     'id', r.id, 'projectId', r.project_id, 'projectName', 'bench-read', 'status', r.status,
+                     'startTime', to_char(r.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                     'endTime', to_char(r.end_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                     'duration', r.duration_ms,
+                     'counters', jsonb_build_object('total', r.total, 'passed', r.passed, 'failed', r.failed,
+                       'timedOut', r.timed_out, 'skipped', r.skipped, 'interrupted', r.interrupted,
+                       'flaky', r.flaky, 'attempts', r.attempts, 'expectedTests', r.expected_tests),
+                     'metadata', r.metadata))
+            FROM runs r WHERE r.id IN (SELECT DISTINCT run_id FROM lr)""");
+        }
+        c.commit();
+        for (long id : ids) {
+          runs.add(id);
+        }
+        added += n;
+      }
+    }
+    return added;
+  }
+}
