@@ -65,6 +65,10 @@ final class IngestBench {
     Report.Table reps = b.report.table("size", "rep", "Runboard results/s", "raw rows/s", "p50 ms", "p99 ms",
       "window s");
     List<String> notes = new ArrayList<>();
+    // Where PostgreSQL's time goes in one Runboard repetition at ×1, statement by statement.
+    b.db.exec("SELECT pg_stat_statements_reset()");
+    runboard(s.reporters(), s.perReporter(), s.batch());
+    String statements = topStatements((long) s.reporters() * s.perReporter());
     for (int scale : scales) {
       int reporters = s.reporters() * scale;
       List<Rep> rb = new ArrayList<>();
@@ -100,8 +104,29 @@ final class IngestBench {
     b.report.note(String.format(java.util.Locale.ROOT, "First-ever ingest (warm-up, creates the %d tests, cold "
         + "JIT): %s results/s, p50 %s ms, p99 %s ms; %s.", SHARDS * s.perReporter(), Report.fmt(first.rate()),
       Report.fmt(first.p50()), Report.fmt(first.p99()), first.check()));
+    b.report.note("Where PostgreSQL spends its time in one extra Runboard repetition at ×1 (pg_stat_statements, "
+      + "execution time only, per stored result):");
+    b.report.note(statements);
     b.report.note("Repetitions:");
     reps.end();
+  }
+
+  private String topStatements(long rows) throws Exception {
+    StringBuilder out = new StringBuilder("| statement | calls | total ms | mean ms | µs per stored result |\n"
+      + "|---|---|---|---|---|\n");
+    try (Connection c = b.db.connect(); java.sql.Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery("""
+           SELECT regexp_replace(left(regexp_replace(query, '\\s+', ' ', 'g'), 90), '\\|', '/', 'g'), calls,
+                  total_exec_time, mean_exec_time
+           FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'runboard')
+           ORDER BY total_exec_time DESC LIMIT 8""")) {
+      while (rs.next()) {
+        out.append("| `").append(rs.getString(1)).append("` | ").append(rs.getLong(2)).append(" | ")
+          .append(Report.fmt(rs.getDouble(3))).append(" | ").append(Report.fmt(rs.getDouble(4))).append(" | ")
+          .append(Report.fmt(rs.getDouble(3) * 1000 / rows)).append(" |\n");
+      }
+    }
+    return out.toString();
   }
 
   private static String joined(int[] scales) {
