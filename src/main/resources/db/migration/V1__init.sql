@@ -160,18 +160,22 @@ CREATE TABLE attempts (
   attachments     jsonb,
   -- Extra fields one-shot reporters send (slowest step, network requests, web vitals).
   extra           jsonb,
-  -- The per-run event sequence number of this attempt's `test-completed` event (null for one-shot runs).
+  -- The per-run event sequence number of this attempt's `test-completed` event (null for one-shot runs). The
+  -- attempt is that event: replay reads it from here, so its data is not stored twice.
   seq             bigint,
   created_at      timestamptz NOT NULL DEFAULT now(),
   UNIQUE (run_id, test_id, retry)
 );
 CREATE INDEX attempts_test_idx ON attempts (test_id, run_id DESC);
+CREATE UNIQUE INDEX attempts_run_seq_key ON attempts (run_id, seq) WHERE seq IS NOT NULL;
 
 -- A test's outcome in a run: its final attempt (highest retry). Counters and the read API use this table.
 CREATE TABLE results (
   run_id          bigint  NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
   test_id         bigint  NOT NULL REFERENCES tests (id) ON DELETE CASCADE,
-  project_id      bigint  NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  -- The run's project, copied for per-project queries; no foreign key of its own (the run's covers it, and a
+  -- key here would make every stored result lock the project row).
+  project_id      bigint  NOT NULL,
   final_retry     integer NOT NULL CHECK (final_retry >= 0),
   status          text    NOT NULL CHECK (status IN ('passed', 'failed', 'timedOut', 'skipped', 'interrupted')),
   expected_status text    NOT NULL DEFAULT 'passed',
@@ -191,11 +195,13 @@ CREATE INDEX results_project_run_idx ON results (project_id, run_id DESC, durati
 -- Per-run event log (SSE replay reads it) and files
 -- ---------------------------------------------------------------------------------------------------------------
 
--- Every stored change of a run, numbered 1, 2, 3, … without gaps inside the transaction that makes it.
+-- Every stored change of a run is numbered 1, 2, 3, … without gaps inside the transaction that makes it. The
+-- event log is this table (run-progress, run-files, run-finished) together with the attempts that carry a seq
+-- (test-completed).
 CREATE TABLE run_events (
   run_id     bigint      NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
   seq        bigint      NOT NULL CHECK (seq >= 1),
-  type       text        NOT NULL CHECK (type IN ('test-completed', 'run-progress', 'run-files', 'run-finished')),
+  type       text        NOT NULL CHECK (type IN ('run-progress', 'run-files', 'run-finished')),
   data       jsonb       NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (run_id, seq)

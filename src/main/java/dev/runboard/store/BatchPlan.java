@@ -160,6 +160,11 @@ final class BatchPlan {
     return events;
   }
 
+  /** The events the run's event log stores as such; test-completed events are the attempts themselves. */
+  List<JsonObject> loggedEvents() {
+    return events.stream().filter(e -> !"test-completed".equals(e.getString("type"))).toList();
+  }
+
   int stored() {
     return newAttempts.size();
   }

@@ -63,8 +63,13 @@ public final class EventLog {
     return pool.preparedQuery(sql.get(StoreQuery.EVENTS_AFTER)).execute(Tuple.of(runId, afterSeq, limit))
       .map(rows -> {
         List<JsonObject> events = new ArrayList<>(rows.size());
-        rows.forEach(row -> events.add(new JsonObject().put("type", row.getString("type"))
-          .put("data", row.getJsonObject("data"))));
+        for (Row row : rows) {
+          String type = row.getString("type");
+          JsonObject data = "test-completed".equals(type)
+            ? new JsonObject().put("seq", row.getLong("seq")).put("result", RowMappers.result(row))
+            : row.getJsonObject("data");
+          events.add(new JsonObject().put("type", type).put("data", data));
+        }
         return events;
       });
   }

@@ -230,6 +230,7 @@ public final class RunStore {
   private Future<Void> writeBatch(SqlConnection conn, LockedRun run, BatchPlan plan) {
     List<BatchPlan.Row> rows = plan.newAttempts();
     List<BatchPlan.Result> results = plan.results();
+    List<JsonObject> logged = plan.loggedEvents();
     Counters delta = plan.delta();
     Tuple params = Tuple.tuple()
       .addValue(run.id())
@@ -255,9 +256,9 @@ public final class RunStore {
       .addValue(results.stream().map(BatchPlan.Result::expectedStatus).toArray(String[]::new))
       .addValue(results.stream().map(BatchPlan.Result::durationMs).toArray(Long[]::new))
       .addValue(results.stream().map(BatchPlan.Result::attemptCount).toArray(Integer[]::new))
-      .addValue(plan.events().stream().map(e -> e.getJsonObject("data").getLong("seq")).toArray(Long[]::new))
-      .addValue(plan.events().stream().map(e -> e.getString("type")).toArray(String[]::new))
-      .addValue(plan.events().stream().map(e -> e.getJsonObject("data").encode()).toArray(String[]::new))
+      .addValue(logged.stream().map(e -> e.getJsonObject("data").getLong("seq")).toArray(Long[]::new))
+      .addValue(logged.stream().map(e -> e.getString("type")).toArray(String[]::new))
+      .addValue(logged.stream().map(e -> e.getJsonObject("data").encode()).toArray(String[]::new))
       .addValue(delta.total()).addValue(delta.passed()).addValue(delta.failed()).addValue(delta.timedOut())
       .addValue(delta.skipped()).addValue(delta.interrupted()).addValue(delta.flaky()).addValue(delta.attempts())
       .addValue(plan.lastSeq());

@@ -273,7 +273,7 @@ class ReporterIT {
         assertThat(rs.getString(12)).startsWith("it-");
       }
     }
-    assertThat(scalar("SELECT count(*) FROM run_events WHERE run_id = ? AND type = 'test-completed'", runId))
+    assertThat(scalar("SELECT count(*) FROM attempts WHERE run_id = ? AND seq IS NOT NULL", runId))
       .as("one test-completed event per attempt").isEqualTo(20);
   }
 

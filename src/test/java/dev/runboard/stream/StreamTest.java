@@ -132,6 +132,13 @@ class StreamTest {
         assertThat(results.getJsonObject(2)).isEqualTo(completed.json().getJsonObject("result"));
       }
 
+      // Replayed from the store, a result is the same event as it was live.
+      try (SseClient resumed = watch(run, "3")) {
+        SseClient.Event replayed = resumed.next();
+        assertThat(replayed.id()).isEqualTo("4");
+        assertThat(replayed.json()).isEqualTo(completed.json());
+      }
+
       finish(run, "passed");
       SseClient.Event finished = sse.next();
       assertThat(finished.type()).isEqualTo("run-finished");
