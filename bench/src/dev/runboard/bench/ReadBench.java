@@ -398,6 +398,14 @@ final class ReadBench {
                        'flaky', r.flaky, 'attempts', r.attempts, 'expectedTests', r.expected_tests),
                      'metadata', r.metadata))
             FROM runs r WHERE r.id IN (SELECT DISTINCT run_id FROM lr)""");
+          // As the server does when a run ends: keep its test-duration percentiles for trends.
+          st.execute("""
+            UPDATE runs r SET test_p50_ms = d.p50, test_p90_ms = d.p90
+            FROM (SELECT run_id, percentile_disc(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
+                         percentile_disc(0.9) WITHIN GROUP (ORDER BY duration_ms) AS p90
+                  FROM results WHERE run_id IN (SELECT DISTINCT run_id FROM lr) AND status <> 'skipped'
+                  GROUP BY run_id) d
+            WHERE r.id = d.run_id""");
         }
         c.commit();
         for (long id : ids) {

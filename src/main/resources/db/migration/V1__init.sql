@@ -94,6 +94,9 @@ CREATE TABLE runs (
   branch             text GENERATED ALWAYS AS (metadata #>> '{scm,branch}') STORED,
   reporter_version   text,
   playwright_version text,
+  -- p50/p90 of the run's test durations (final attempts, skipped ones left out), set when the run ends, for trends.
+  test_p50_ms        bigint,
+  test_p90_ms        bigint,
   -- SHA-256 of the current stream token; null once no token may be used (one-shot runs).
   stream_token_hash  bytea,
   -- Last per-run event sequence number handed out; the run row lock serialises writers of one run.

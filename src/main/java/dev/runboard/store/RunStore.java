@@ -301,9 +301,11 @@ public final class RunStore {
     }));
   }
 
+  /** Every way a run ends comes here: its duration percentiles are kept, and its run-finished event logged. */
   private Future<JsonObject> insertRunFinished(SqlConnection conn, RunSummary summary, long seq) {
     JsonObject data = new JsonObject().put("seq", seq).put("run", JsonObject.mapFrom(summary));
-    return query(conn, StoreQuery.INSERT_EVENT, Tuple.of(summary.id(), seq, "run-finished", data))
+    return query(conn, StoreQuery.SET_RUN_PERCENTILES, Tuple.of(summary.id()))
+      .compose(v -> query(conn, StoreQuery.INSERT_EVENT, Tuple.of(summary.id(), seq, "run-finished", data)))
       .map(v -> new JsonObject().put("type", "run-finished").put("data", data));
   }
 

@@ -22,7 +22,8 @@ enum StoreQuery implements Sql.Query {
   RUN_LAST_SEQ("run-last-seq"),
   RESERVE_ARTIFACT_IDS("reserve-artifact-ids"),
   INSERT_ARTIFACTS("insert-artifacts"),
-  ADVANCE_SEQ("advance-seq");
+  ADVANCE_SEQ("advance-seq"),
+  SET_RUN_PERCENTILES("set-run-percentiles");
 
   private final String path;
 

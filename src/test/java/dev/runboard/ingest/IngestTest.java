@@ -184,6 +184,9 @@ class IngestTest {
     assertThat(summary.getString("endTime")).endsWith("Z");
     assertThat(summary.getLong("duration")).isNotNegative();
     assertCountersMatchAttempts(runId);
+    // Final durations 0, 120 and 40 ms: the run keeps their p50 and p90 for the trends.
+    assertThat(scalar("SELECT test_p50_ms FROM runs WHERE id = " + runId)).isEqualTo(40);
+    assertThat(scalar("SELECT test_p90_ms FROM runs WHERE id = " + runId)).isEqualTo(120);
     assertThat(scalar("SELECT duration_ms FROM attempts a JOIN tests t ON t.id = a.test_id WHERE a.run_id = "
       + runId + " AND t.title = 'a'")).as("an explicit 0 is kept").isZero();
 
