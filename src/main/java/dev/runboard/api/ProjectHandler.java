@@ -23,6 +23,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Projects: the list with each project's latest run and pass rate, one project, its trends, flaky and slowest
@@ -106,39 +108,34 @@ final class ProjectHandler {
   }
 
   void flakyTests(RoutingContext ctx) {
-    long projectId = Long.parseLong(ctx.pathParam("projectId"));
-    QueryParams params = QueryParams.of(ctx, "runs", "limit", Cursor.PARAM);
-    int window = params.integer("runs", 1, MAX_WINDOW, DEFAULT_WINDOW);
-    int limit = params.limit();
-    List<Object> after = params.cursor(Cursor.Part.LONG, Cursor.Part.LONG);
-    Tuple args = Tuple.of(projectId, window, after == null ? null : ((Long) after.get(0)).intValue(),
-      after == null ? null : after.get(1), limit + 1);
-    findProject(projectId)
-      .compose(project -> pool.preparedQuery(sql.get(ApiQuery.FLAKY_TESTS)).execute(args))
-      .onSuccess(rows -> {
-        List<JsonObject> tests = new ArrayList<>();
-        rows.forEach(row -> tests.add(ApiRows.flakyTest(row)));
-        Responses.sendJson(ctx, 200, Page.of("tests", tests, limit,
-          last -> Cursor.encode(last.getLong("flakyRuns"), last.getLong("testId"))).put("runs", window));
-      })
-      .onFailure(ctx::fail);
+    // flaky_runs is an integer in the query: the cursor's first part goes back as one.
+    rankedTests(ctx, ApiQuery.FLAKY_TESTS, ApiRows::flakyTest, "flakyRuns", first -> ((Long) first).intValue());
   }
 
   void slowestTests(RoutingContext ctx) {
+    rankedTests(ctx, ApiQuery.SLOWEST_TESTS, ApiRows::slowTest, "meanDuration", first -> first);
+  }
+
+  /**
+   * A project's tests ranked over its last {@code runs} runs, paged by (rank key, test id): the shape shared by
+   * the flaky and the slowest tests.
+   */
+  private void rankedTests(RoutingContext ctx, ApiQuery query, Function<Row, JsonObject> mapper, String rankField,
+                           UnaryOperator<Object> rankParam) {
     long projectId = Long.parseLong(ctx.pathParam("projectId"));
     QueryParams params = QueryParams.of(ctx, "runs", "limit", Cursor.PARAM);
     int window = params.integer("runs", 1, MAX_WINDOW, DEFAULT_WINDOW);
     int limit = params.limit();
     List<Object> after = params.cursor(Cursor.Part.LONG, Cursor.Part.LONG);
-    Tuple args = Tuple.of(projectId, window, after == null ? null : after.get(0), after == null ? null : after.get(1),
-      limit + 1);
+    Tuple args = Tuple.of(projectId, window, after == null ? null : rankParam.apply(after.get(0)),
+      after == null ? null : after.get(1), limit + 1);
     findProject(projectId)
-      .compose(project -> pool.preparedQuery(sql.get(ApiQuery.SLOWEST_TESTS)).execute(args))
+      .compose(project -> pool.preparedQuery(sql.get(query)).execute(args))
       .onSuccess(rows -> {
         List<JsonObject> tests = new ArrayList<>();
-        rows.forEach(row -> tests.add(ApiRows.slowTest(row)));
+        rows.forEach(row -> tests.add(mapper.apply(row)));
         Responses.sendJson(ctx, 200, Page.of("tests", tests, limit,
-          last -> Cursor.encode(last.getLong("meanDuration"), last.getLong("testId"))).put("runs", window));
+          last -> Cursor.encode(last.getLong(rankField), last.getLong("testId"))).put("runs", window));
       })
       .onFailure(ctx::fail);
   }
