@@ -2,16 +2,10 @@ package dev.runboard.store;
 
 /** Read queries of stored files, in {@code sql/store/}. */
 enum ArtifactQuery implements Sql.Query {
-  FIND_ARTIFACT("find-artifact");
-
-  private final String path;
-
-  ArtifactQuery(String name) {
-    this.path = "store/" + name;
-  }
+  FIND_ARTIFACT;
 
   @Override
-  public String path() {
-    return path;
+  public String area() {
+    return "store";
   }
 }

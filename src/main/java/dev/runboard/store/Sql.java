@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -14,9 +15,15 @@ import java.util.Map;
  */
 public final class Sql<Q extends Enum<Q> & Sql.Query> {
 
-  /** A query backed by the file {@code sql/<path>.sql}. */
+  /** A query backed by the file {@code sql/<area>/<name>.sql}: {@code SCHEMA_VERSION} → {@code schema-version}. */
   public interface Query {
-    String path();
+    String area();
+
+    String name();
+
+    default String path() {
+      return area() + "/" + name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
   }
 
   private final Map<Q, String> texts;

@@ -2,37 +2,31 @@ package dev.runboard.store;
 
 /** Queries of the store package, in {@code sql/store/}. */
 enum StoreQuery implements Sql.Query {
-  SCHEMA_VERSION("schema-version"),
-  LOCK_RUN("lock-run"),
-  RUN_SUMMARY("run-summary"),
-  UPSERT_PROJECT("upsert-project"),
-  FIND_KEYED_RUN("find-keyed-run"),
-  ROTATE_STREAM_TOKEN("rotate-stream-token"),
-  INSERT_RUN("insert-run"),
-  FIND_TESTS("find-tests"),
-  INSERT_TESTS("insert-tests"),
-  RUN_ATTEMPTS_OF_TESTS("run-attempts-of-tests"),
-  WRITE_BATCH("write-batch"),
-  TOUCH_RUN("touch-run"),
-  FINISH_RUN("finish-run"),
-  INSERT_EVENT("insert-event"),
-  INTERRUPT_STUCK_RUNS("interrupt-stuck-runs"),
-  RUN_RESULTS("run-results"),
-  EVENTS_AFTER("events-after"),
-  RUN_LAST_SEQ("run-last-seq"),
-  RESERVE_ARTIFACT_IDS("reserve-artifact-ids"),
-  INSERT_ARTIFACTS("insert-artifacts"),
-  ADVANCE_SEQ("advance-seq"),
-  SET_RUN_PERCENTILES("set-run-percentiles");
-
-  private final String path;
-
-  StoreQuery(String name) {
-    this.path = "store/" + name;
-  }
+  SCHEMA_VERSION,
+  LOCK_RUN,
+  RUN_SUMMARY,
+  UPSERT_PROJECT,
+  FIND_KEYED_RUN,
+  ROTATE_STREAM_TOKEN,
+  INSERT_RUN,
+  FIND_TESTS,
+  INSERT_TESTS,
+  RUN_ATTEMPTS_OF_TESTS,
+  WRITE_BATCH,
+  TOUCH_RUN,
+  FINISH_RUN,
+  INSERT_EVENT,
+  INTERRUPT_STUCK_RUNS,
+  RUN_RESULTS,
+  EVENTS_AFTER,
+  RUN_LAST_SEQ,
+  RESERVE_ARTIFACT_IDS,
+  INSERT_ARTIFACTS,
+  ADVANCE_SEQ,
+  SET_RUN_PERCENTILES;
 
   @Override
-  public String path() {
-    return path;
+  public String area() {
+    return "store";
   }
 }
