@@ -224,12 +224,26 @@ class ReadApiTest {
     JsonArray flakyTests = get("/api/projects/" + projectId + "/flaky-tests?runs=10").getJsonArray("tests");
     assertThat(ids(flakyTests, "testId")).containsExactly(testId);
     assertThat(flakyTests.getJsonObject(0).getDouble("flakeRate")).isEqualTo(1.0);
-    JsonArray slowest = get("/api/projects/" + projectId + "/slowest-tests?limit=1").getJsonArray("tests");
-    assertThat(slowest.getJsonObject(0).getString("title")).isEqualTo("rejects");
+    // Final durations: rejects 300; works 120 then 100; flaky add 60; skips left out.
+    JsonObject slowestPage = get("/api/projects/" + projectId + "/slowest-tests?limit=1");
+    assertThat(slowestPage.getJsonArray("tests").getJsonObject(0).getString("title")).isEqualTo("rejects");
+    JsonObject works = get("/api/projects/" + projectId + "/slowest-tests?limit=1&cursor="
+      + slowestPage.getString("nextCursor")).getJsonArray("tests").getJsonObject(0);
+    assertThat(works.getString("title")).isEqualTo("works");
+    assertThat(works.getLong("meanDuration")).isEqualTo(110);
+    assertThat(works.getLong("p90Duration")).isEqualTo(120);
+    assertThat(works.getLong("maxDuration")).isEqualTo(120);
+    assertThat(works.getJsonArray("trend").stream().map(t -> ((JsonObject) t).getLong("duration")))
+      .containsExactly(120L, 100L);
+    assertThat(get("/api/projects/" + projectId + "/slowest-tests").getJsonArray("tests").stream()
+      .map(t -> ((JsonObject) t).getString("title"))).containsExactly("rejects", "works", "flaky add");
     JsonArray trend = get("/api/projects/" + projectId + "/trends").getJsonArray("runs");
     assertThat(trend).hasSize(2);
     assertThat(trend.getJsonObject(0).getLong("runId")).isEqualTo(runId);
     assertThat(trend.getJsonObject(0).getDouble("passRate")).isEqualTo(0.6667);
+    assertThat(trend.getJsonObject(0).getLong("testDurationP50")).isEqualTo(120);
+    assertThat(trend.getJsonObject(0).getLong("testDurationP90")).isEqualTo(300);
+    assertThat(trend.getJsonObject(1).getLong("testDurationP90")).isEqualTo(100);
   }
 
   @Test
