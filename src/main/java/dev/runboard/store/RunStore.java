@@ -51,11 +51,6 @@ public final class RunStore {
     return Sql.load(vertx, StoreQuery.class).map(sql -> new RunStore(pool, sql));
   }
 
-  /** A run's summary, or null when there is no such run. */
-  public Future<RunSummary> summary(long runId) {
-    return summary(pool, runId);
-  }
-
   // ----- start ------------------------------------------------------------------------------------------------
 
   /** The run a {@code start} made or resumed. */

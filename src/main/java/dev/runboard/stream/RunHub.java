@@ -62,8 +62,4 @@ final class RunHub {
     Channel channel = channels.get(runId);
     return channel == null ? Set.of() : channel.streams;
   }
-
-  int consumers() {
-    return channels.size();
-  }
 }

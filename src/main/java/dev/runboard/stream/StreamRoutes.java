@@ -170,13 +170,4 @@ public final class StreamRoutes {
       });
     }
   }
-
-  /** Open connections and run consumers of this instance (for leak tests). */
-  int openConnections() {
-    return connections.size();
-  }
-
-  int runConsumers() {
-    return hub.consumers();
-  }
 }
