@@ -11,27 +11,23 @@ import dev.runboard.health.HealthRoutes;
 import dev.runboard.ingest.IngestRoutes;
 import dev.runboard.ingest.UploadRoutes;
 import dev.runboard.stream.StreamRoutes;
-import dev.runboard.store.Pools;
-import dev.runboard.store.Schema;
 import dev.runboard.web.ApiException;
 import dev.runboard.web.FailureHandler;
 import dev.runboard.web.Responses;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.CompositeFuture;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import io.vertx.sqlclient.Pool;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP server: one instance per event loop ({@code http.instances}), all sharing one port. It mounts each
- * area's routes on one router: health, metrics, then the API, with the dashboard ({@code webroot/}) last.
+ * The HTTP server and the composition root of a node: one instance per event loop ({@code http.instances}), all
+ * sharing one port. Each instance builds the shared {@link Services} once, hands them to every area's routes
+ * and mounts those on one router: health, metrics, then the API, with the dashboard ({@code webroot/}) last.
  *
  * <p>Reads {@code http.*}, {@code db.*} and {@code metrics.enabled}. On undeploy it stops accepting connections
  * and gives in-flight requests up to {@code http.shutdownTimeout} to finish. The actual port is published in the
@@ -53,7 +49,7 @@ public class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     config = AppConfig.from(config());
-    return router(vertx, config, Pools.shared(vertx, config), metrics).compose(router -> {
+    return Services.create(vertx, config, metrics).compose(HttpVerticle::router).compose(router -> {
       // Several instances listening on port 0 would each get their own port; -1 makes them share one.
       int port = config.httpPort() == 0 && config.httpInstances() > 1 ? -1 : config.httpPort();
       server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true)
@@ -64,34 +60,30 @@ public class HttpVerticle extends VerticleBase {
   }
 
   /** Every route of the node; the access matrix test lists them from here. */
-  static Future<Router> router(Vertx vertx, AppConfig config, Pool pool, PrometheusMeterRegistry metrics) {
-    return Future.all(Schema.create(vertx, pool), Guard.create(vertx, pool, config),
-      IngestRoutes.create(vertx, pool, config), AuthRoutes.create(vertx, pool, config),
-      StreamRoutes.create(vertx, pool, config),
-      Future.all(UploadRoutes.create(vertx, pool, config), FileRoutes.create(vertx, pool, config),
-        ReadRoutes.create(vertx, pool, config))).map(areas -> {
-      Schema schema = areas.resultAt(0);
-      Guard guard = areas.resultAt(1);
-      IngestRoutes ingest = areas.resultAt(2);
-      AuthRoutes auth = areas.resultAt(3);
-      StreamRoutes stream = areas.resultAt(4);
-      CompositeFuture files = areas.resultAt(5);
-      UploadRoutes uploads = files.resultAt(0);
-      FileRoutes fileRoutes = files.resultAt(1);
-      ReadRoutes reads = files.resultAt(2);
+  static Future<Router> router(Services services) {
+    var vertx = services.vertx();
+    var config = services.config();
+    var stores = services.stores();
+    Future<ReadRoutes> reads = ReadRoutes.create(vertx, services.pool(), services.files(), services.events(),
+      services.links());
+    Future<StreamRoutes> streams = StreamRoutes.create(vertx, stores.eventLog(), services.links(), config);
+    return Future.all(reads, streams).map(started -> {
+      Guard guard = services.accounts().guard();
       Router router = Router.router(vertx);
       router.route().failureHandler(new FailureHandler());
-      guard.protect(router.route("/health/*"), Access.PUBLIC).subRouter(HealthRoutes.router(vertx, schema));
-      if (metrics != null) {
-        guard.protect(router.get("/metrics"), Access.PUBLIC).handler(PrometheusScrapingHandler.create(metrics));
+      guard.protect(router.route("/health/*"), Access.PUBLIC).subRouter(HealthRoutes.router(vertx, stores.schema()));
+      if (services.metrics() != null) {
+        guard.protect(router.get("/metrics"), Access.PUBLIC)
+          .handler(PrometheusScrapingHandler.create(services.metrics()));
       }
       // Areas: each mounts its own routes, every one through guard.protect.
-      auth.mount(router, guard);
-      ingest.mount(router, guard);
-      uploads.mount(router, guard);
-      fileRoutes.mount(router, guard);
-      stream.mount(router, guard);
-      reads.mount(router, guard);
+      new AuthRoutes(services.accounts()).mount(router, guard);
+      new IngestRoutes(stores.runs(), services.events(), config).mount(router, guard);
+      new UploadRoutes(vertx, stores.runs(), services.files(), services.events(), services.links(), config)
+        .mount(router, guard);
+      new FileRoutes(stores.artifacts(), services.files(), services.links()).mount(router, guard);
+      streams.result().mount(router, guard);
+      reads.result().mount(router, guard);
 
       guard.protect(router.route("/api/*"), Access.PUBLIC)
         .handler(ctx -> Responses.sendError(ctx, ApiException.notFound("No such API route.")));

@@ -1,12 +1,15 @@
 package dev.runboard;
 
+import dev.runboard.auth.Accounts;
 import dev.runboard.config.AppConfig;
 import dev.runboard.maintenance.SweeperVerticle;
 import dev.runboard.store.EmbeddedDatabase;
 import dev.runboard.store.MigrationVerticle;
+import dev.runboard.store.Pools;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
@@ -14,6 +17,7 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,8 +25,9 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One Runboard node: the embedded database (unless a URL is configured), Vert.x, and its verticles deployed in
- * order (migrations, then HTTP). {@link #start} returns once the node listens; {@link #stop} takes it down in the
+ * One Runboard node: the embedded database (unless a URL is configured), Vert.x, and its start steps in order:
+ * migrations, the configured first administrator, the stuck-run sweeper, then HTTP (whose verticle wires the
+ * areas together). {@link #start} returns once the node listens; {@link #stop} takes it down in the
  * reverse order, letting in-flight requests finish first.
  */
 public final class Runboard {
@@ -57,7 +62,8 @@ public final class Runboard {
     try {
       AppConfig effective = config;
       String httpDeployment = vertx.deployVerticle(new MigrationVerticle(), options(effective))
-        .compose(migrated -> vertx.deployVerticle(new SweeperVerticle(), options(effective)))
+        .compose(migrated -> seedAdministrator(vertx, effective))
+        .compose(seeded -> vertx.deployVerticle(new SweeperVerticle(), options(effective)))
         .compose(sweeper -> vertx.deployVerticle(() -> new HttpVerticle(metrics),
           options(effective).setInstances(effective.httpInstances())))
         .await();
@@ -68,6 +74,11 @@ public final class Runboard {
       closeQuietly(vertx, embedded);
       throw e;
     }
+  }
+
+  private static Future<Void> seedAdministrator(Vertx vertx, AppConfig config) {
+    Pool pool = Pools.single(vertx, config);
+    return Accounts.seedAdministrator(vertx, pool, config).eventually(pool::close);
   }
 
   private static Vertx createVertx(AppConfig config, PrometheusMeterRegistry metrics) {

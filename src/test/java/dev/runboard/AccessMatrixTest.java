@@ -55,12 +55,12 @@ class AccessMatrixTest {
   static void start(Vertx vertx) throws Exception {
     node = Runboard.start(TestDatabase.config(new JsonObject()));
     api = new ApiClient(vertx, node.port());
-    Pool pool = Pools.shared(vertx, node.config());
+    Services services = Services.create(vertx, node.config(), null).await();
     try {
-      Router router = HttpVerticle.router(vertx, node.config(), pool, null).await();
+      Router router = HttpVerticle.router(services).await();
       routes = List.copyOf(router.getRoutes());
     } finally {
-      pool.close().await();
+      services.pool().close().await();
     }
 
     HttpResponse<Buffer> setup = api.post("/api/auth/setup", Caller.NOBODY,

@@ -1,14 +1,11 @@
 package dev.runboard.api;
 
-import dev.runboard.model.Counters;
 import dev.runboard.model.RunSummary;
 import dev.runboard.store.StoreRows;
-import dev.runboard.store.StoredArtifact;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
@@ -58,24 +55,10 @@ final class ApiRows {
       .put("files", files);
   }
 
-  /** A row of {@code run-artifacts.sql}, in the wire shape of {@code run-files} events. */
-  static JsonObject file(Row row) {
-    String storagePath = row.getString("storage_path");
-    Integer entryCount = row.getInteger("entry_count");
-    JsonObject attempt = null;
-    if (row.getValue("file") != null) {
-      attempt = new JsonObject().put("titlePath", titlePath(row)).put("file", row.getString("file"))
-        .put("playwrightProject", row.getString("playwright_project")).put("retry", row.getInteger("retry"));
-    }
-    String fileName = entryCount != null ? null : Path.of(storagePath).getFileName().toString();
-    return new StoredArtifact(row.getLong("id"), row.getLong("run_id"), row.getString("kind"),
-      row.getString("report_type"), row.getString("label"), row.getString("name"), fileName,
-      row.getString("content_type"), row.getLong("size_bytes"), storagePath, entryCount, attempt).toFile();
-  }
-
   /** A row of {@code run-results-page.sql}: the final attempt, whether flaky, and how many attempts it took. */
   static JsonObject result(Row row) {
-    return StoreRows.result(row).put("flaky", row.getBoolean("flaky")).put("attempts", row.getInteger("attempt_count"));
+    return JsonObject.mapFrom(StoreRows.result(row)).put("flaky", row.getBoolean("flaky"))
+      .put("attempts", row.getInteger("attempt_count"));
   }
 
   /** A row of {@code test.sql}. */
@@ -164,13 +147,6 @@ final class ApiRows {
         .put("total", total).put("passed", row.getInteger("passed")).put("failed", row.getInteger("failed"))
         .put("timedOut", row.getInteger("timed_out")).put("skipped", skipped)
         .put("interrupted", row.getInteger("interrupted")).put("flaky", row.getInteger("flaky")));
-  }
-
-  /** The counters of a {@code delete-run.sql} row. */
-  static Counters counters(Row row) {
-    return new Counters(row.getInteger("total"), row.getInteger("passed"), row.getInteger("failed"),
-      row.getInteger("timed_out"), row.getInteger("skipped"), row.getInteger("interrupted"),
-      row.getInteger("flaky"), row.getInteger("attempts"), row.getInteger("expected_tests"));
   }
 
   private static JsonArray titlePath(Row row) {

@@ -2,26 +2,19 @@ package dev.runboard.api;
 
 import dev.runboard.auth.Access;
 import dev.runboard.auth.Guard;
-import dev.runboard.config.AppConfig;
 import dev.runboard.store.ArtifactStore;
+import dev.runboard.store.FileStorage;
 import dev.runboard.store.StoredArtifact;
 import dev.runboard.web.ApiException;
 import dev.runboard.web.Responses;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.MimeMapping;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,29 +26,23 @@ import java.util.regex.Pattern;
  *
  * <p>Uploaded content is untrusted: every response carries {@code X-Content-Type-Options: nosniff} and a
  * {@code Content-Security-Policy} sandbox without {@code allow-same-origin}, so that a report's scripts run in an
- * opaque origin and never with the dashboard's cookies. Paths are resolved inside the artifact's folder only.
- * Reads {@code storage.dir} (or {@code data.dir}).
+ * opaque origin and never with the dashboard's cookies. Files are read through {@link FileStorage}, which resolves
+ * paths inside the artifact's folder only.
  */
 public final class FileRoutes {
 
-  private static final Logger logger = LoggerFactory.getLogger(FileRoutes.class);
   static final String REPORT_POLICY = "sandbox allow-scripts allow-popups allow-forms";
   static final String FILE_POLICY = "sandbox";
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d{0,19})-(\\d{0,19})");
 
-  private final Vertx vertx;
   private final ArtifactStore store;
-  private final Path storage;
+  private final FileStorage files;
+  private final FileUrls urls;
 
-  private FileRoutes(Vertx vertx, ArtifactStore store, Path storage) {
-    this.vertx = vertx;
+  public FileRoutes(ArtifactStore store, FileStorage files, FileUrls urls) {
     this.store = store;
-    this.storage = storage;
-  }
-
-  public static Future<FileRoutes> create(Vertx vertx, Pool pool, AppConfig config) {
-    return ArtifactStore.create(vertx, pool).map(store -> new FileRoutes(vertx, store,
-      config.storageDir().toAbsolutePath().normalize()));
+    this.files = files;
+    this.urls = urls;
   }
 
   public void mount(Router router, Guard guard) {
@@ -64,8 +51,8 @@ public final class FileRoutes {
     guard.protect(router.get("/api/files/:artifactId/*"), Access.VIEWER).handler(this::serveFile);
   }
 
-  /** A file to send: where it is, its size and how it is labelled. */
-  private record Target(Path path, long size, String contentType, String policy) {
+  /** A file to send: the stored entry and how it is labelled. */
+  private record Target(FileStorage.Entry entry, String contentType, String policy) {
   }
 
   private void serveFile(RoutingContext ctx) {
@@ -77,45 +64,30 @@ public final class FileRoutes {
       }
       if (artifact.archive() && rest.isEmpty() && !ctx.request().path().endsWith("/")) {
         // The report's relative links need the folder's trailing slash.
-        ctx.response().setStatusCode(302).putHeader("Location", "/api/files/" + id + "/").end();
+        ctx.response().setStatusCode(302).putHeader("Location", FileUrls.PREFIX + id + "/").end();
         return Future.succeededFuture();
       }
-      return vertx.executeBlocking(() -> resolve(artifact, rest), false).map(target -> {
-        send(ctx, target);
-        return null;
-      });
+      return resolve(artifact, rest).compose(target -> send(ctx, target));
     }).onFailure(ctx::fail);
   }
 
-  private Target resolve(StoredArtifact artifact, String rest) throws IOException {
-    Path base = storage.resolve(artifact.storagePath()).normalize();
-    if (!base.startsWith(storage)) {
-      throw ApiException.notFound("No such file.");
-    }
+  private Future<Target> resolve(StoredArtifact artifact, String rest) {
     String policy = "report".equals(artifact.kind()) ? REPORT_POLICY : FILE_POLICY;
-    if (!artifact.archive()) {
-      if (!rest.isEmpty() && !rest.equals(artifact.fileName())) {
-        throw ApiException.notFound("File " + artifact.id() + " is a single file: " + artifact.url());
+    if (!artifact.archive() && !rest.isEmpty() && !rest.equals(artifact.fileName())) {
+      throw ApiException.notFound("File " + artifact.id() + " is a single file: "
+        + urls.link(artifact.toFile()).url());
+    }
+    String entry = artifact.archive() ? relative(rest) : "";
+    return files.find(artifact, entry).map(found -> {
+      if (found == null) {
+        throw ApiException.notFound(artifact.archive()
+          ? "Report " + artifact.id() + " has no entry " + (entry.isEmpty() || entry.endsWith("/")
+            ? entry + "index.html" : entry) + "."
+          : "File " + artifact.id() + " is missing from the storage.");
       }
-      if (!Files.isRegularFile(base, LinkOption.NOFOLLOW_LINKS)) {
-        throw ApiException.notFound("File " + artifact.id() + " is missing from the storage directory.");
-      }
-      return new Target(base, Files.size(base), withCharset(artifact.contentType()), policy);
-    }
-    String inner = rest.isEmpty() || rest.endsWith("/") ? rest + "index.html" : rest;
-    Path file = base.resolve(relative(inner)).normalize();
-    if (!file.startsWith(base) || file.equals(base)) {
-      throw ApiException.validation("path", "The path leaves the report's folder.");
-    }
-    if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-      file = file.resolve("index.html");
-    }
-    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
-      || !file.toRealPath().startsWith(base.toRealPath())) {
-      throw ApiException.notFound("Report " + artifact.id() + " has no entry " + inner + ".");
-    }
-    String type = MimeMapping.mimeTypeForFilename(file.getFileName().toString());
-    return new Target(file, Files.size(file), withCharset(type == null ? "application/octet-stream" : type), policy);
+      String type = artifact.archive() ? MimeMapping.mimeTypeForFilename(found.name()) : artifact.contentType();
+      return new Target(found, withCharset(type == null ? "application/octet-stream" : type), policy);
+    });
   }
 
   /** A URL path inside a report as a relative path: no {@code ..}, backslash, NUL or absolute path (400). */
@@ -132,7 +104,7 @@ public final class FileRoutes {
     return path;
   }
 
-  private void send(RoutingContext ctx, Target target) {
+  private Future<Void> send(RoutingContext ctx, Target target) {
     HttpServerResponse response = ctx.response()
       .putHeader("Content-Type", target.contentType())
       .putHeader("X-Content-Type-Options", "nosniff")
@@ -142,26 +114,26 @@ public final class FileRoutes {
       .putHeader("Accept-Ranges", "bytes")
       // Byte ranges are of the stored file: never let the server compress it on the way.
       .putHeader("Content-Encoding", "identity");
-    long size = target.size();
+    long size = target.entry().size();
     long[] range;
     try {
       range = range(ctx.request().getHeader("Range"), size);
     } catch (ApiException unsatisfiable) {
       response.putHeader("Content-Range", "bytes */" + size).putHeader("Content-Type",
         "application/json; charset=utf-8");
-      Responses.sendJson(ctx, 416, new JsonObject().put("error", "range_not_satisfiable")
+      return Responses.sendJson(ctx, 416, new JsonObject().put("error", "range_not_satisfiable")
         .put("message", unsatisfiable.getMessage()));
-      return;
     }
-    Future<Void> sent;
-    if (range == null) {
-      sent = response.sendFile(target.path().toString());
-    } else {
-      long length = range[1] - range[0] + 1;
+    long first = range == null ? 0 : range[0];
+    long length = range == null ? size : range[1] - range[0] + 1;
+    if (range != null) {
       response.setStatusCode(206).putHeader("Content-Range", "bytes " + range[0] + "-" + range[1] + "/" + size);
-      sent = response.sendFile(target.path().toString(), range[0], length);
     }
-    sent.onFailure(e -> logger.debug("Sending {} failed: {}", target.path(), e.toString()));
+    response.putHeader("Content-Length", Long.toString(length));
+    if (ctx.request().method() == HttpMethod.HEAD || length == 0) {
+      return response.end();
+    }
+    return files.read(target.entry(), first, length).compose(stream -> stream.pipeTo(response));
   }
 
   /**

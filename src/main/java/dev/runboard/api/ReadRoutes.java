@@ -2,7 +2,9 @@ package dev.runboard.api;
 
 import dev.runboard.auth.Access;
 import dev.runboard.auth.Guard;
-import dev.runboard.config.AppConfig;
+import dev.runboard.bus.EventPublisher;
+import dev.runboard.model.FileLinks;
+import dev.runboard.store.FileStorage;
 import dev.runboard.store.Sql;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,8 +17,7 @@ import io.vertx.sqlclient.Pool;
  * role), plus the administrators' project edits and run deletion. Lists are keyset-paged with opaque cursors
  * ({@code limit} 1–200, default 50); every query parameter is checked (400 {@code validation_failed} naming it).
  *
- * <p>Publishes {@code run-deleted} on {@code Addresses.RUN_UPDATES}. Reads {@code storage.dir} (to delete a run's
- * files).
+ * <p>Publishes {@code run-deleted}; a deleted run's files are removed from the {@link FileStorage}.
  */
 public final class ReadRoutes {
 
@@ -32,11 +33,11 @@ public final class ReadRoutes {
     this.tests = tests;
   }
 
-  public static Future<ReadRoutes> create(Vertx vertx, Pool pool, AppConfig config) {
+  public static Future<ReadRoutes> create(Vertx vertx, Pool pool, FileStorage files, EventPublisher events,
+                                          FileLinks links) {
     return Sql.load(vertx, ApiQuery.class).map(sql -> {
       ProjectHandler projects = new ProjectHandler(pool, sql);
-      return new ReadRoutes(projects,
-        new RunHandler(vertx, pool, sql, projects, config.storageDir().toAbsolutePath().normalize()),
+      return new ReadRoutes(projects, new RunHandler(pool, sql, projects, files, events, links),
         new TestHandler(pool, sql));
     });
   }

@@ -1,13 +1,15 @@
 package dev.runboard.api;
 
-import dev.runboard.bus.Addresses;
-import dev.runboard.model.Counters;
+import dev.runboard.bus.EventPublisher;
+import dev.runboard.model.FileLinks;
+import dev.runboard.model.RunEvent.RunUpdate;
+import dev.runboard.model.RunStatus;
+import dev.runboard.store.FileStorage;
 import dev.runboard.store.Sql;
 import dev.runboard.store.StoreRows;
 import dev.runboard.web.ApiException;
 import dev.runboard.web.Responses;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -17,7 +19,6 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,7 +29,7 @@ import java.util.Set;
 
 /**
  * Runs: the newest runs of all projects or of one, one run with its files, a run's results, and the
- * administrators' deletion (rows, stored files, then {@code run-deleted} on {@link Addresses#RUN_UPDATES}).
+ * administrators' deletion (rows, then {@code run-deleted}, then the run's stored files).
  */
 final class RunHandler {
 
@@ -36,18 +37,21 @@ final class RunHandler {
   static final Set<String> RUN_STATUSES = Set.of("running", "passed", "failed", "timedout", "interrupted");
   static final Set<String> RESULT_STATUSES = Set.of("passed", "failed", "timedOut", "skipped", "interrupted");
 
-  private final Vertx vertx;
   private final Pool pool;
   private final Sql<ApiQuery> sql;
   private final ProjectHandler projects;
-  private final Path storage;
+  private final FileStorage files;
+  private final EventPublisher events;
+  private final FileLinks links;
 
-  RunHandler(Vertx vertx, Pool pool, Sql<ApiQuery> sql, ProjectHandler projects, Path storage) {
-    this.vertx = vertx;
+  RunHandler(Pool pool, Sql<ApiQuery> sql, ProjectHandler projects, FileStorage files, EventPublisher events,
+             FileLinks links) {
     this.pool = pool;
     this.sql = sql;
     this.projects = projects;
-    this.storage = storage;
+    this.files = files;
+    this.events = events;
+    this.links = links;
   }
 
   /** The filters of a run list. */
@@ -109,9 +113,9 @@ final class RunHandler {
           ctx.fail(ApiException.notFound("No run " + runId + "."));
           return;
         }
-        JsonArray files = new JsonArray();
-        artifacts.forEach(row -> files.add(ApiRows.file(row)));
-        Responses.sendJson(ctx, 200, ApiRows.runDetail(run.iterator().next(), files));
+        JsonArray runFiles = new JsonArray();
+        artifacts.forEach(row -> runFiles.add(JsonObject.mapFrom(links.link(StoreRows.artifact(row).toFile()))));
+        Responses.sendJson(ctx, 200, ApiRows.runDetail(run.iterator().next(), runFiles));
       })
       .onFailure(ctx::fail);
   }
@@ -138,7 +142,7 @@ final class RunHandler {
         : pool.preparedQuery(sql.get(ApiQuery.EARLIER_ATTEMPTS)).execute(Tuple.tuple().addLong(runId).addArrayOfLong(retried)).map(attempts -> {
           Map<Long, JsonArray> byTest = new HashMap<>();
           attempts.forEach(a -> byTest.computeIfAbsent(a.getLong("test_id"), id -> new JsonArray())
-            .add(StoreRows.result(a)));
+            .add(JsonObject.mapFrom(StoreRows.result(a))));
           return byTest;
         });
       return Future.all(exists, earlier).map(done -> {
@@ -159,7 +163,7 @@ final class RunHandler {
       });
   }
 
-  /** Deletes the run's rows (cascading), then its folder under the storage directory; 204. */
+  /** Deletes the run's rows (cascading), then its stored files; 204. */
   void deleteRun(RoutingContext ctx) {
     long runId = Long.parseLong(ctx.pathParam("runId"));
     QueryParams.of(ctx);
@@ -168,24 +172,14 @@ final class RunHandler {
         throw ApiException.notFound("No run " + runId + ".");
       }
       Row run = rows.iterator().next();
-      Counters counters = ApiRows.counters(run);
-      vertx.eventBus().publish(Addresses.RUN_UPDATES, new JsonObject().put("type", "run-deleted")
-        .put("runId", runId).put("projectId", run.getLong("project_id")).put("status", run.getString("status"))
-        .put("counters", JsonObject.mapFrom(counters)));
+      events.publish(new RunUpdate(RunUpdate.DELETED, runId, run.getLong("project_id"),
+        RunStatus.fromWire(run.getString("status")), StoreRows.counters(run)));
       logger.info("Run {} of project {} deleted", runId, run.getLong("project_id"));
-      return deleteFiles(runId);
-    }).onSuccess(v -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
-  }
-
-  /** The run's folder ({@code runs/<runId>} under the storage directory), if it has one. */
-  private Future<Void> deleteFiles(long runId) {
-    String folder = storage.resolve("runs").resolve(Long.toString(runId)).toString();
-    return vertx.fileSystem().exists(folder)
-      .compose(exists -> exists ? vertx.fileSystem().deleteRecursive(folder) : Future.<Void>succeededFuture())
-      .recover(e -> {
-        // The rows are gone and cannot come back: a folder left behind is logged, not reported as a failure.
-        logger.warn("Could not delete the files of deleted run {} in {}: {}", runId, folder, e.toString());
+      return files.removeRun(runId).recover(e -> {
+        // The rows are gone and cannot come back: files left behind are logged, not reported as a failure.
+        logger.warn("Could not delete the files of deleted run {}: {}", runId, e.toString());
         return Future.succeededFuture();
       });
+    }).onSuccess(v -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
   }
 }

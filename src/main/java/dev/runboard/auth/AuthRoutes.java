@@ -1,47 +1,24 @@
 package dev.runboard.auth;
 
-import dev.runboard.config.AppConfig;
-import dev.runboard.store.Sql;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.sqlclient.Pool;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The accounts area: first-run setup, login/logout, the caller's profile, users and API keys under
  * {@code /api/auth}, {@code /api/users} and {@code /api/keys}, each route mounted through {@link Guard#protect}.
- *
- * <p>Reads {@code auth.*} and {@code admin.*}: when {@code admin.username} and {@code admin.password} are set and
- * no account exists, {@link #create} makes that administrator (once, whatever the number of HTTP instances or
- * nodes: the insert is serialised by an advisory lock and only happens while no user exists).
  */
 public final class AuthRoutes {
 
-  private static final Logger logger = LoggerFactory.getLogger(AuthRoutes.class);
   static final long BODY_LIMIT = 64 * 1024;
 
   private final SessionHandler sessions;
   private final UserHandler users;
   private final ApiKeyHandler keys;
 
-  private AuthRoutes(SessionHandler sessions, UserHandler users, ApiKeyHandler keys) {
-    this.sessions = sessions;
-    this.users = users;
-    this.keys = keys;
-  }
-
-  public static Future<AuthRoutes> create(Vertx vertx, Pool pool, AppConfig config) {
-    return Future.all(Sql.load(vertx, AuthQuery.class), Passwords.create(vertx)).compose(loaded -> {
-      Sql<AuthQuery> sql = loaded.resultAt(0);
-      Passwords passwords = loaded.resultAt(1);
-      return createConfiguredAdministrator(pool, sql, config, passwords).map(v -> new AuthRoutes(
-        new SessionHandler(pool, sql, config, passwords),
-        new UserHandler(pool, sql, config, passwords),
-        new ApiKeyHandler(pool, sql)));
-    });
+  public AuthRoutes(Accounts accounts) {
+    this.sessions = new SessionHandler(accounts.pool, accounts.sql, accounts.config, accounts.passwords);
+    this.users = new UserHandler(accounts.pool, accounts.sql, accounts.config, accounts.passwords);
+    this.keys = new ApiKeyHandler(accounts.pool, accounts.sql);
   }
 
   public void mount(Router router, Guard guard) {
@@ -61,27 +38,5 @@ public final class AuthRoutes {
     guard.protect(router.get("/api/keys"), Access.SIGNED_IN).handler(keys::listKeys);
     guard.protect(router.post("/api/keys"), Access.SIGNED_IN).handler(body).handler(keys::createKey);
     guard.protect(router.delete("/api/keys/:keyId"), Access.SIGNED_IN).handler(keys::revokeKey);
-  }
-
-  private static Future<Void> createConfiguredAdministrator(Pool pool, Sql<AuthQuery> sql, AppConfig config,
-                                                           Passwords passwords) {
-    String username = config.adminUsername();
-    if (username.isEmpty() || config.adminPassword().isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return pool.query(sql.get(AuthQuery.ANY_USER)).execute().compose(rows -> {
-      if (rows.iterator().next().getBoolean("any_user")) {
-        return Future.succeededFuture();
-      }
-      return passwords.hash(config.adminPassword())
-        .compose(hash -> pool.withTransaction(tx -> SessionHandler.createFirstAdministrator(tx, sql, username, hash)))
-        .onSuccess(user -> {
-          if (user != null) {
-            logger.info("Created administrator {} (user {}) from {}", user.username(), user.id(),
-              AppConfig.ADMIN_USERNAME);
-          }
-        })
-        .mapEmpty();
-    });
   }
 }

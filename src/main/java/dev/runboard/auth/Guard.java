@@ -5,7 +5,6 @@ import dev.runboard.store.Sql;
 import dev.runboard.web.ApiException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
@@ -41,14 +40,10 @@ public final class Guard {
   private final Sql<AuthQuery> sql;
   private final AppConfig config;
 
-  private Guard(Pool pool, Sql<AuthQuery> sql, AppConfig config) {
+  Guard(Pool pool, Sql<AuthQuery> sql, AppConfig config) {
     this.pool = pool;
     this.sql = sql;
     this.config = config;
-  }
-
-  public static Future<Guard> create(Vertx vertx, Pool pool, AppConfig config) {
-    return Sql.load(vertx, AuthQuery.class).map(sql -> new Guard(pool, sql, config));
   }
 
   /** The authenticated caller of a route guarded by {@link #protect} (not for PUBLIC or STREAM_TOKEN routes). */

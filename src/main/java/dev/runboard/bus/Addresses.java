@@ -1,14 +1,15 @@
 package dev.runboard.bus;
 
 /**
- * Event-bus addresses. Bodies are {@code JsonObject}s, so the clustered bus needs no codec.
+ * Event-bus addresses. Bodies are {@code JsonObject}s made by {@link EventCodec}, so the clustered bus needs no
+ * codec; {@link EventPublisher} is the one place that publishes on them.
  *
  * <ul>
- *   <li>{@link #runEvents(long)} (publish): one message per committed ingest batch of a run,
- *       {@code {"runId", "events": [{"type", "data"}, …]}}, events in seq order; {@code test-begin} events
- *       (live only, no seq) travel the same way.</li>
+ *   <li>{@link #runEvents(long)} (publish): one message per committed change of a run,
+ *       {@code {"runId", "events": [{"type", "data"}, …]}}, events in seq order ({@code test-begin} events, which
+ *       have no seq, first).</li>
  *   <li>{@link #RUN_UPDATES} (publish): run-list changes, {@code {"type", "runId", "projectId", "status",
- *       "counters"}} with type {@code run-started | run-progress | run-finished | run-submitted | run-deleted}.</li>
+ *       "counters"}}.</li>
  * </ul>
  * Everything is published only after the transaction that made it has committed.
  */

@@ -5,33 +5,30 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runboard.auth.Access;
 import dev.runboard.auth.Guard;
 import dev.runboard.auth.Secrets;
-import dev.runboard.bus.Addresses;
+import dev.runboard.bus.EventPublisher;
 import dev.runboard.config.AppConfig;
-import dev.runboard.model.Counters;
+import dev.runboard.model.RunEvent;
+import dev.runboard.model.RunEvent.RunUpdate;
 import dev.runboard.model.RunSummary;
 import dev.runboard.store.LockedRun;
+import dev.runboard.store.NewAttempt;
 import dev.runboard.store.RunConflictException;
 import dev.runboard.store.RunStore;
 import dev.runboard.web.ApiException;
 import dev.runboard.web.JsonInput;
 import dev.runboard.web.Responses;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.sqlclient.Pool;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The reporter-facing API: streaming ({@code start}, {@code events}, {@code finish}) and one-shot
- * ({@code submit}). Every write is one transaction in {@link RunStore}; its events are published on the bus
- * ({@link Addresses}) only after it committed.
+ * ({@code submit}). Every write is one transaction in {@link RunStore}; its events are published through the
+ * {@link EventPublisher} only after it committed.
  *
  * <p>Stream-token routes follow the protocol's check order: the run's existence (404), the token (401 missing,
  * 403 not this run's current one), the run's state (409), then the body (400/413). The body is parsed before
@@ -43,18 +40,13 @@ public final class IngestRoutes {
   static final String TOKEN_FIELD = "streamToken";
 
   private final RunStore store;
-  private final EventBus bus;
+  private final EventPublisher events;
   private final IngestLimits limits;
 
-  private IngestRoutes(RunStore store, EventBus bus, IngestLimits limits) {
+  public IngestRoutes(RunStore store, EventPublisher events, AppConfig config) {
     this.store = store;
-    this.bus = bus;
-    this.limits = limits;
-  }
-
-  public static Future<IngestRoutes> create(Vertx vertx, Pool pool, AppConfig config) {
-    return RunStore.create(vertx, pool).map(store -> new IngestRoutes(store, vertx.eventBus(),
-      IngestLimits.from(config)));
+    this.events = events;
+    this.limits = IngestLimits.from(config);
   }
 
   public void mount(Router router, Guard guard) {
@@ -83,7 +75,7 @@ public final class IngestRoutes {
       .onSuccess(started -> {
         RunSummary summary = started.run();
         if (started.created()) {
-          publishUpdate("run-started", summary.id(), summary.projectId(), summary.status(), summary.counters());
+          events.publish(RunUpdate.of(RunUpdate.STARTED, summary));
         }
         Responses.sendJson(ctx, started.created() ? 201 : 200, new JsonObject()
           .put("runId", summary.id()).put("projectId", summary.projectId()).put("streamToken", token));
@@ -94,14 +86,14 @@ public final class IngestRoutes {
   private void appendEvents(RoutingContext ctx) {
     long runId = Long.parseLong(ctx.pathParam("runId"));
     Parsed<List<IngestValidator.Event>> parsed = Parsed.of(ctx, IngestValidator::events);
-    List<IngestValidator.Event> events = parsed.valueOrEmpty(List.of());
-    List<dev.runboard.store.NewAttempt> attempts = new ArrayList<>();
-    List<JsonObject> begins = new ArrayList<>();
-    for (IngestValidator.Event event : events) {
-      if (event.begin()) {
-        begins.add(event.beginData());
+    List<IngestValidator.Event> items = parsed.valueOrEmpty(List.of());
+    List<NewAttempt> attempts = new ArrayList<>();
+    List<RunEvent> begins = new ArrayList<>();
+    for (IngestValidator.Event item : items) {
+      if (item.begin() != null) {
+        begins.add(item.begin());
       } else {
-        attempts.add(event.attempt());
+        attempts.add(item.attempt());
       }
     }
     store.appendBatch(runId, locked -> {
@@ -110,7 +102,7 @@ public final class IngestRoutes {
       parsed.throwIfInvalid();
     }, attempts).onSuccess(batch -> {
       publishBatch(runId, begins, batch);
-      Responses.sendJson(ctx, 200, new JsonObject().put("processed", events.size())
+      Responses.sendJson(ctx, 200, new JsonObject().put("processed", items.size())
         .put("stored", batch.stored()).put("duplicates", batch.duplicates()));
     }).onFailure(ctx::fail);
   }
@@ -128,9 +120,7 @@ public final class IngestRoutes {
     }).onSuccess(finished -> {
       RunSummary run = finished.run();
       if (finished.event() != null) {
-        bus.publish(Addresses.runEvents(runId), new JsonObject().put("runId", runId)
-          .put("events", new JsonArray().add(finished.event())));
-        publishUpdate("run-finished", run.id(), run.projectId(), run.status(), run.counters());
+        events.publishFinished(finished.event());
       }
       Responses.sendJson(ctx, 200, JsonObject.mapFrom(run));
     }).onFailure(ctx::fail);
@@ -143,7 +133,7 @@ public final class IngestRoutes {
       "testCases");
     store.submitRun(submit.run(), "submit", submit.finish(), submit.reportedCounts(), submit.entries())
       .onSuccess(run -> {
-        publishUpdate("run-submitted", run.id(), run.projectId(), run.status(), run.counters());
+        events.publish(RunUpdate.of(RunUpdate.SUBMITTED, run));
         Responses.sendJson(ctx, 201, new JsonObject().put("success", true).put("testRunId", run.id())
           .put("projectId", run.projectId()));
       })
@@ -183,22 +173,14 @@ public final class IngestRoutes {
 
   // ----- publishing (after commit) ----------------------------------------------------------------------------
 
-  private void publishBatch(long runId, List<JsonObject> begins, RunStore.Batch batch) {
-    if (begins.isEmpty() && batch.events().isEmpty()) {
-      return;
-    }
-    JsonArray events = new JsonArray();
-    begins.forEach(data -> events.add(new JsonObject().put("type", "test-begin").put("data", data)));
-    batch.events().forEach(events::add);
-    bus.publish(Addresses.runEvents(runId), new JsonObject().put("runId", runId).put("events", events));
+  /** One message with the batch's test-begins, then its stored events; the run's new counters for the feed. */
+  private void publishBatch(long runId, List<RunEvent> begins, RunStore.Batch batch) {
+    List<RunEvent> all = new ArrayList<>(begins);
+    all.addAll(batch.events());
+    events.publish(runId, all);
     if (batch.stored() > 0) {
-      publishUpdate("run-progress", runId, batch.projectId(), batch.status(), batch.counters());
+      events.publish(new RunUpdate(RunUpdate.PROGRESS, runId, batch.projectId(), batch.status(), batch.counters()));
     }
-  }
-
-  private void publishUpdate(String type, long runId, long projectId, String status, Counters counters) {
-    bus.publish(Addresses.RUN_UPDATES, new JsonObject().put("type", type).put("runId", runId)
-      .put("projectId", projectId).put("status", status).put("counters", JsonObject.mapFrom(counters)));
   }
 
   /**

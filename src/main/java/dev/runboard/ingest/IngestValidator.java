@@ -2,6 +2,9 @@ package dev.runboard.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runboard.model.AttemptStatus;
+import dev.runboard.model.RunEvent;
+import dev.runboard.model.RunStatus;
 import dev.runboard.store.NewAttempt;
 import dev.runboard.store.NewRun;
 import dev.runboard.store.RunStore;
@@ -47,7 +50,7 @@ final class IngestValidator {
   }
 
   /** A validated event: a {@code begin} (live only) or a {@code complete} attempt. */
-  record Event(boolean begin, NewAttempt attempt, JsonObject beginData) {
+  record Event(RunEvent.TestBegin begin, NewAttempt attempt) {
   }
 
   // ----- start / finish ---------------------------------------------------------------------------------------
@@ -66,7 +69,7 @@ final class IngestValidator {
 
   static RunStore.Finish finish(ObjectNode body) {
     return new RunStore.Finish(
-      oneOf(body, "status", "status", true, RUN_STATUSES),
+      RunStatus.fromWire(oneOf(body, "status", "status", true, RUN_STATUSES)),
       time(body, "endTime", "endTime", false),
       duration(body, "duration", "duration", false),
       object(body, "metadata", "metadata", MAX_METADATA));
@@ -107,16 +110,14 @@ final class IngestValidator {
     boolean begin = "begin".equals(type);
     TestKey key = testKey(item, base, string(item, "playwrightProject", path(base, "playwrightProject"), false, 200));
     int retry = retry(item, base);
-    String expectedStatus = oneOf(item, "expectedStatus", path(base, "expectedStatus"), false, ATTEMPT_STATUSES);
+    AttemptStatus expectedStatus = attemptStatus(item, "expectedStatus", path(base, "expectedStatus"), false);
     if (begin) {
-      JsonObject data = new JsonObject()
-        .put("title", key.title()).put("titlePath", key.titlePath()).put("file", key.file())
-        .put("playwrightProject", key.playwrightProject()).put("retry", retry)
-        .put("startTime", time(item, "startTime", path(base, "startTime"), false) == null ? null
-          : item.get("startTime").textValue());
-      return new Event(true, null, data);
+      String startTime = time(item, "startTime", path(base, "startTime"), false) == null ? null
+        : item.get("startTime").textValue();
+      return new Event(new RunEvent.TestBegin(key.title(), key.titlePath(), key.file(), key.playwrightProject(),
+        retry, startTime), null);
     }
-    return new Event(false, attempt(item, base, key, retry, expectedStatus, null), null);
+    return new Event(null, attempt(item, base, key, retry, expectedStatus, null));
   }
 
   /** {@code retry}, or its alias {@code retries}; both and different is an error. Absent: 0. */
@@ -140,10 +141,10 @@ final class IngestValidator {
       playwrightProject == null ? "" : playwrightProject, 0);
   }
 
-  private static NewAttempt attempt(ObjectNode item, String base, TestKey key, int retry, String expectedStatus,
-                                    JsonObject extra) {
+  private static NewAttempt attempt(ObjectNode item, String base, TestKey key, int retry,
+                                    AttemptStatus expectedStatus, JsonObject extra) {
     Location location = Location.parse(item.get("location").textValue());
-    String status = oneOf(item, "status", path(base, "status"), true, ATTEMPT_STATUSES);
+    AttemptStatus status = attemptStatus(item, "status", path(base, "status"), true);
     long durationMs = duration(item, "duration", path(base, "duration"), true);
     String message = null;
     String stack = null;
@@ -163,7 +164,7 @@ final class IngestValidator {
           + " and location.");
       }
     }
-    return new NewAttempt(key, retry, status, expectedStatus == null ? "passed" : expectedStatus, durationMs,
+    return new NewAttempt(key, retry, status, expectedStatus == null ? AttemptStatus.PASSED : expectedStatus, durationMs,
       location.line(), location.column(), message, stack, errorLocation,
       rawArray(item, "steps", path(base, "steps"), 1_000, 1024 * KIB),
       rawArray(item, "annotations", path(base, "annotations"), 100, 64 * KIB),
@@ -196,7 +197,7 @@ final class IngestValidator {
   static Submit submit(String projectName, ObjectNode run, String runPath, JsonNode testCases,
                        String testCasesPath) {
     String prefix = runPath.isEmpty() ? "" : runPath + ".";
-    String status = oneOf(run, "status", prefix + "status", true, RUN_STATUSES);
+    RunStatus status = RunStatus.fromWire(oneOf(run, "status", prefix + "status", true, RUN_STATUSES));
     OffsetDateTime start = time(run, "startTime", prefix + "startTime", true);
     Long durationMs = duration(run, "duration", prefix + "duration", false);
     JsonObject reported = new JsonObject();
@@ -229,7 +230,7 @@ final class IngestValidator {
       TestKey key = testKey(item, base, string(item, "playwrightProject", path(base, "playwrightProject"),
         false, 200));
       entries.add(attempt(item, base, key, retry(item, base),
-        oneOf(item, "expectedStatus", path(base, "expectedStatus"), false, ATTEMPT_STATUSES), extra(item, base)));
+        attemptStatus(item, "expectedStatus", path(base, "expectedStatus"), false), extra(item, base)));
     }
     return new Submit(newRun, finish, reported, entries);
   }
@@ -254,6 +255,11 @@ final class IngestValidator {
       extra.put("webVitals", vitals);
     }
     return extra.isEmpty() ? null : extra;
+  }
+
+  private static AttemptStatus attemptStatus(ObjectNode item, String field, String path, boolean required) {
+    String status = oneOf(item, field, path, required, ATTEMPT_STATUSES);
+    return status == null ? null : AttemptStatus.fromWire(status);
   }
 
   private static OffsetDateTime orNow(OffsetDateTime time) {

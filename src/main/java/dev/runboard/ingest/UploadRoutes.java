@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runboard.auth.Access;
 import dev.runboard.auth.Guard;
 import dev.runboard.auth.Secrets;
-import dev.runboard.bus.Addresses;
+import dev.runboard.bus.EventPublisher;
 import dev.runboard.config.AppConfig;
+import dev.runboard.model.FileLinks;
+import dev.runboard.model.RunEvent.RunUpdate;
 import dev.runboard.model.RunSummary;
+import dev.runboard.store.FileStorage;
 import dev.runboard.store.LockedRun;
 import dev.runboard.store.NewArtifact;
 import dev.runboard.store.NewAttempt;
@@ -20,22 +23,17 @@ import dev.runboard.web.JsonInput;
 import dev.runboard.web.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.MimeMapping;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -53,13 +51,13 @@ import java.util.stream.Stream;
  * File uploads: the one-shot {@code upload} of Playwright-dashboard reporters (a finished run with its reports and
  * traces, like {@code submit}) and attach mode ({@code POST /api/test-runs/{runId}/files} with the stream token, or
  * {@code upload} with a {@code testRunId} field), which adds reports and attempt files to a running run and
- * publishes {@code run-files} on {@link Addresses#runEvents} after commit.
+ * publishes {@code run-files} after commit.
  *
  * <p>Bodies are read by {@link MultipartReader} into {@code <data.dir>/uploads-tmp} (limit
- * {@code ingest.maxUploadBytes}); report archives are extracted by {@link Archives} on a worker thread into
- * {@code <storage.dir>/staging} (limits {@code ingest.maxArchiveEntries}, {@code ingest.maxArchiveEntryBytes});
- * files are moved to their storage paths inside the transaction that records them. A refused upload leaves no
- * row and no file; temporary files are removed on every outcome, before the answer is sent.
+ * {@code ingest.maxUploadBytes}); report archives are extracted by {@link Archives} on a worker thread next to
+ * them (limits {@code ingest.maxArchiveEntries}, {@code ingest.maxArchiveEntryBytes}); files are handed to the
+ * {@link FileStorage} inside the transaction that records them. A refused upload leaves no row and no file;
+ * temporary files are removed on every outcome, before the answer is sent.
  */
 public final class UploadRoutes {
 
@@ -72,27 +70,26 @@ public final class UploadRoutes {
 
   private final Vertx vertx;
   private final RunStore store;
-  private final EventBus bus;
+  private final FileStorage files;
+  private final EventPublisher events;
+  private final FileLinks links;
   private final long maxUploadBytes;
   private final int maxFieldBytes;
   private final Archives.Limits archiveLimits;
   private final Path tempRoot;
-  private final Path storage;
 
-  private UploadRoutes(Vertx vertx, RunStore store, AppConfig config) {
+  public UploadRoutes(Vertx vertx, RunStore store, FileStorage files, EventPublisher events, FileLinks links,
+                      AppConfig config) {
     this.vertx = vertx;
     this.store = store;
-    this.bus = vertx.eventBus();
+    this.files = files;
+    this.events = events;
+    this.links = links;
     this.maxUploadBytes = config.maxUploadBytes();
     this.maxFieldBytes = (int) Math.min(Integer.MAX_VALUE - 8, config.maxSubmitBytes());
     this.archiveLimits = new Archives.Limits(config.maxArchiveEntries(), config.maxArchiveEntryBytes(),
       config.maxUploadBytes());
     this.tempRoot = config.dataDir().resolve("uploads-tmp").toAbsolutePath().normalize();
-    this.storage = config.storageDir().toAbsolutePath().normalize();
-  }
-
-  public static Future<UploadRoutes> create(Vertx vertx, Pool pool, AppConfig config) {
-    return RunStore.create(vertx, pool).map(store -> new UploadRoutes(vertx, store, config));
   }
 
   public void mount(Router router, Guard guard) {
@@ -178,15 +175,13 @@ public final class UploadRoutes {
         prepared.stream().map(Prepared::artifact).toList(), stored -> place(upload, prepared, stored)))
       .map(uploaded -> {
         RunSummary run = uploaded.run();
-        bus.publish(Addresses.RUN_UPDATES, new JsonObject().put("type", "run-submitted").put("runId", run.id())
-          .put("projectId", run.projectId()).put("status", run.status())
-          .put("counters", JsonObject.mapFrom(run.counters())));
+        events.publish(RunUpdate.of(RunUpdate.SUBMITTED, run));
         List<StoredArtifact> reports = uploaded.artifacts().stream().filter(a -> "report".equals(a.kind())).toList();
         String reportPath = reports.stream().filter(a -> "html".equals(a.reportType())).findFirst()
-          .or(() -> reports.stream().findFirst()).map(StoredArtifact::url).orElse(null);
+          .or(() -> reports.stream().findFirst()).map(this::url).orElse(null);
         return new Reply(201, new JsonObject().put("success", true).put("testRunId", run.id())
           .put("projectId", run.projectId()).put("reportPath", reportPath).put("reports", reportList(reports))
-          .put("files", files(uploaded.artifacts())));
+          .put("files", fileList(uploaded.artifacts())));
       });
   }
 
@@ -230,13 +225,12 @@ public final class UploadRoutes {
       IngestRoutes.requireRunning(locked);
     }, prepared.stream().map(Prepared::artifact).toList(), stored -> place(upload, prepared, stored)))
       .map(attached -> {
-        bus.publish(Addresses.runEvents(runId), new JsonObject().put("runId", runId)
-          .put("events", new JsonArray().add(attached.event())));
+        events.publish(runId, List.of(attached.event()));
         List<StoredArtifact> reports = attached.artifacts().stream().filter(a -> "report".equals(a.kind()))
           .toList();
         return new Reply(200, new JsonObject().put("success", true).put("testRunId", runId)
-          .put("seq", attached.event().getJsonObject("data").getLong("seq"))
-          .put("files", files(attached.artifacts())).put("reports", reportList(reports)));
+          .put("seq", attached.event().seq())
+          .put("files", fileList(attached.artifacts())).put("reports", reportList(reports)));
       });
   }
 
@@ -410,79 +404,48 @@ public final class UploadRoutes {
           size = budget.bytes() - before;
         }
         prepared.add(new Prepared(in, source, new NewArtifact(in.kind(), in.reportType(), in.label(), in.test(),
-          in.entry(), in.retry(), in.name(), safeFileName(in.name()), in.contentType(), size, entries)));
+          in.entry(), in.retry(), in.name(), FileStorage.safeName(in.name()), in.contentType(), size, entries)));
       }
       return prepared;
     }, false);
   }
 
-  /** Moves every file to its storage path (inside the transaction that records it); undoes itself on failure. */
+  /** Hands every file to the storage (inside the transaction that records it); undoes itself on failure. */
   private Future<Void> place(Upload upload, List<Prepared> prepared, List<StoredArtifact> stored) {
-    return vertx.<Void>executeBlocking(() -> {
-      for (int i = 0; i < stored.size(); i++) {
-        Path target = storage.resolve(stored.get(i).storagePath()).normalize();
-        if (!target.startsWith(storage)) {
-          throw new IllegalStateException("storage path " + target + " is outside " + storage);
-        }
-        Files.createDirectories(target.getParent());
-        upload.placed.add(target);
-        move(prepared.get(i).source(), target);
-      }
-      return null;
-    }, false).recover(e -> upload.removePlaced().transform(v -> Future.<Void>failedFuture(e)));
-  }
-
-  private static void move(Path source, Path target) throws IOException {
-    try {
-      Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(source, target); // another file system: a single file is copied and deleted
+    Future<Void> placed = Future.succeededFuture();
+    for (int i = 0; i < stored.size(); i++) {
+      StoredArtifact artifact = stored.get(i);
+      Path source = prepared.get(i).source();
+      placed = placed.compose(v -> {
+        upload.placed.add(artifact);
+        return files.put(artifact, source);
+      });
     }
+    return placed.recover(e -> upload.removePlaced().transform(v -> Future.<Void>failedFuture(e)));
   }
 
-  /** The temporary places of one request, and where its files went (removed again if it fails). */
+  /** The temporary places of one request, and the files it stored (removed again if it fails). */
   private final class Upload {
 
     private final String id = UUID.randomUUID().toString();
     private final Path temp = tempRoot.resolve(id);
-    private final Path staging = storage.resolve("staging").resolve(id);
-    private final List<Path> placed = new CopyOnWriteArrayList<>();
+    private final Path staging = tempRoot.resolve(id + ".extracted");
+    private final List<StoredArtifact> placed = new CopyOnWriteArrayList<>();
 
     Future<Void> cleanUp(boolean stored) {
-      return vertx.<Void>executeBlocking(() -> {
+      Future<Void> removed = stored ? Future.succeededFuture() : removePlaced();
+      return removed.transform(v -> vertx.<Void>executeBlocking(() -> {
         deleteTree(temp);
         deleteTree(staging);
-        if (!stored) {
-          removePlacedNow();
-        }
         return null;
-      }, false).onFailure(e -> logger.warn("Could not remove the temporary files of upload {}: {}", id,
+      }, false)).onFailure(e -> logger.warn("Could not remove the temporary files of upload {}: {}", id,
         e.toString())).otherwiseEmpty();
     }
 
     Future<Void> removePlaced() {
-      return vertx.<Void>executeBlocking(() -> {
-        removePlacedNow();
-        return null;
-      }, false);
-    }
-
-    private void removePlacedNow() throws IOException {
-      for (Path path : placed) {
-        deleteTree(path);
-        for (Path dir = path.getParent(); dir != null && dir.startsWith(storage) && !dir.equals(storage);
-             dir = dir.getParent()) {
-          try (Stream<Path> children = Files.list(dir)) {
-            if (children.findAny().isPresent()) {
-              break;
-            }
-          } catch (NoSuchFileException e) {
-            continue;
-          }
-          Files.deleteIfExists(dir);
-        }
-      }
+      List<Future<Void>> removals = placed.stream().map(files::remove).toList();
       placed.clear();
+      return Future.join(removals).mapEmpty();
     }
   }
 
@@ -535,17 +498,6 @@ public final class UploadRoutes {
     return name.length() > 200 ? name.substring(name.length() - 200) : name;
   }
 
-  /** The name on disk and in URLs: letters, digits, {@code . _ -} only, not starting with a dot. */
-  static String safeFileName(String name) {
-    String safe = name.replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("^[.]+", "");
-    if (safe.length() > 100) {
-      int dot = safe.lastIndexOf('.');
-      String extension = dot > 0 && safe.length() - dot <= 16 ? safe.substring(dot) : "";
-      safe = safe.substring(0, 100 - extension.length()) + extension;
-    }
-    return safe.isEmpty() ? "file" : safe;
-  }
-
   /** The declared type if it is a plain media type, else the part's, else by the file name's extension. */
   private static String contentType(String declared, String partType, String fileName) {
     for (String candidate : new String[] {declared, partType}) {
@@ -558,12 +510,16 @@ public final class UploadRoutes {
     return byName != null ? byName : "application/octet-stream";
   }
 
-  private static JsonArray files(List<StoredArtifact> artifacts) {
-    return new JsonArray(artifacts.stream().map(StoredArtifact::toFile).toList());
+  private JsonArray fileList(List<StoredArtifact> artifacts) {
+    return new JsonArray(artifacts.stream().map(a -> JsonObject.mapFrom(links.link(a.toFile()))).toList());
   }
 
-  private static JsonArray reportList(List<StoredArtifact> reports) {
+  private JsonArray reportList(List<StoredArtifact> reports) {
     return new JsonArray(reports.stream().map(a -> new JsonObject().put("type", a.reportType())
-      .put("label", a.label()).put("path", a.url())).toList());
+      .put("label", a.label()).put("path", url(a))).toList());
+  }
+
+  private String url(StoredArtifact artifact) {
+    return links.link(artifact.toFile()).url();
   }
 }

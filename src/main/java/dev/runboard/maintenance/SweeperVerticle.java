@@ -1,28 +1,28 @@
 package dev.runboard.maintenance;
 
-import dev.runboard.bus.Addresses;
+import dev.runboard.bus.EventPublisher;
 import dev.runboard.config.AppConfig;
 import dev.runboard.model.RunSummary;
 import dev.runboard.store.Pools;
 import dev.runboard.store.RunStore;
+import dev.runboard.store.Stores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Interrupts stuck runs: every {@code runs.sweepInterval}, running runs that received nothing for
  * {@code runs.idleTimeout} become {@code interrupted}. The claim is one atomic statement (SKIP LOCKED plus the
- * status condition), so with several nodes each run is interrupted exactly once. Publishes {@code run-finished}
- * on the run's address and on {@link Addresses#RUN_UPDATES} after the commit.
+ * status condition), so with several nodes each run is interrupted exactly once. Publishes each run's
+ * {@code run-finished} (and the run-list change) after the commit.
  */
 public class SweeperVerticle extends VerticleBase {
 
   private static final Logger logger = LoggerFactory.getLogger(SweeperVerticle.class);
 
   private RunStore store;
+  private EventPublisher events;
   private long idleTimeoutMs;
   private boolean sweeping;
 
@@ -30,8 +30,9 @@ public class SweeperVerticle extends VerticleBase {
   public Future<?> start() {
     AppConfig config = AppConfig.from(config());
     idleTimeoutMs = config.runIdleTimeoutMs();
-    return RunStore.create(vertx, Pools.shared(vertx, config)).onSuccess(created -> {
-      store = created;
+    events = new EventPublisher(vertx.eventBus());
+    return Stores.load(vertx, Pools.shared(vertx, config)).onSuccess(stores -> {
+      store = stores.runs();
       vertx.setPeriodic(config.sweepIntervalMs(), t -> sweep());
     });
   }
@@ -46,11 +47,7 @@ public class SweeperVerticle extends VerticleBase {
         RunSummary run = f.run();
         logger.info("Run {} of project {} interrupted: no activity for {} ms", run.id(), run.projectName(),
           idleTimeoutMs);
-        vertx.eventBus().publish(Addresses.runEvents(run.id()), new JsonObject().put("runId", run.id())
-          .put("events", new JsonArray().add(f.event())));
-        vertx.eventBus().publish(Addresses.RUN_UPDATES, new JsonObject().put("type", "run-finished")
-          .put("runId", run.id()).put("projectId", run.projectId()).put("status", run.status())
-          .put("counters", JsonObject.mapFrom(run.counters())));
+        events.publishFinished(f.event());
       }))
       .onFailure(e -> logger.warn("Stuck-run sweep failed: {}", e.toString()))
       .onComplete(v -> sweeping = false);

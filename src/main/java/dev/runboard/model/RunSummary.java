@@ -6,6 +6,6 @@ import java.util.Map;
  * The summary of a run, in the one shape the ingest responses, SSE events and the read API share.
  * Times are ISO-8601 UTC strings; {@code duration} is milliseconds (null while running).
  */
-public record RunSummary(long id, long projectId, String projectName, String status, String startTime,
+public record RunSummary(long id, long projectId, String projectName, RunStatus status, String startTime,
                          String endTime, Long duration, Counters counters, Map<String, Object> metadata) {
 }

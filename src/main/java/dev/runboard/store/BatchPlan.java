@@ -1,7 +1,8 @@
 package dev.runboard.store;
 
+import dev.runboard.model.AttemptStatus;
 import dev.runboard.model.Counters;
-import io.vertx.core.json.JsonObject;
+import dev.runboard.model.RunEvent;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,29 +19,29 @@ import java.util.Set;
  */
 final class BatchPlan {
 
-  record StoredAttempt(long testId, int retry, String status, String expectedStatus, long durationMs) {
+  record StoredAttempt(long testId, int retry, AttemptStatus status, AttemptStatus expectedStatus, long durationMs) {
   }
 
   record Row(long testId, NewAttempt attempt, Long seq) {
   }
 
-  record Result(long testId, int finalRetry, String status, String expectedStatus, long durationMs,
+  record Result(long testId, int finalRetry, AttemptStatus status, AttemptStatus expectedStatus, long durationMs,
                 int attemptCount) {
 
     boolean flaky() {
-      return "passed".equals(status) && finalRetry > 0;
+      return status == AttemptStatus.PASSED && finalRetry > 0;
     }
   }
 
   private final List<Row> newAttempts;
   private final List<Result> results;
-  private final List<JsonObject> events;
+  private final List<RunEvent.Logged> events;
   private final int duplicates;
   private final Counters delta;
   private final Counters counters;
   private final long lastSeq;
 
-  private BatchPlan(List<Row> newAttempts, List<Result> results, List<JsonObject> events, int duplicates,
+  private BatchPlan(List<Row> newAttempts, List<Result> results, List<RunEvent.Logged> events, int duplicates,
                     Counters delta, Counters counters, long lastSeq) {
     this.newAttempts = newAttempts;
     this.results = results;
@@ -68,7 +69,7 @@ final class BatchPlan {
 
     long seq = run.lastSeq();
     List<Row> rows = new ArrayList<>();
-    List<JsonObject> events = new ArrayList<>();
+    List<RunEvent.Logged> events = new ArrayList<>();
     int duplicates = 0;
     for (NewAttempt attempt : attempts) {
       long testId = testIds.get(attempt.test());
@@ -81,8 +82,7 @@ final class BatchPlan {
       byTest.computeIfAbsent(testId, k -> new ArrayList<>()).add(new StoredAttempt(testId, attempt.retry(),
         attempt.status(), attempt.expectedStatus(), attempt.durationMs()));
       if (liveEvents) {
-        events.add(event("test-completed", new JsonObject().put("seq", attemptSeq)
-          .put("result", attempt.toResult(testId))));
+        events.add(new RunEvent.TestCompleted(attemptSeq, RowMappers.result(testId, attempt)));
       }
     }
 
@@ -113,8 +113,7 @@ final class BatchPlan {
       c.expectedTests());
     if (liveEvents && !rows.isEmpty()) {
       seq++;
-      events.add(event("run-progress", new JsonObject().put("seq", seq)
-        .put("counters", JsonObject.mapFrom(counters))));
+      events.add(new RunEvent.RunProgress(seq, counters));
     }
     return new BatchPlan(rows, results, events, duplicates, delta, counters, seq);
   }
@@ -132,20 +131,15 @@ final class BatchPlan {
 
   private static void count(int[] d, Result result, int sign) {
     switch (result.status()) {
-      case "passed" -> d[1] += sign;
-      case "failed" -> d[2] += sign;
-      case "timedOut" -> d[3] += sign;
-      case "skipped" -> d[4] += sign;
-      case "interrupted" -> d[5] += sign;
-      default -> throw new IllegalArgumentException("unknown status " + result.status());
+      case PASSED -> d[1] += sign;
+      case FAILED -> d[2] += sign;
+      case TIMED_OUT -> d[3] += sign;
+      case SKIPPED -> d[4] += sign;
+      case INTERRUPTED -> d[5] += sign;
     }
     if (result.flaky()) {
       d[6] += sign;
     }
-  }
-
-  private static JsonObject event(String type, JsonObject data) {
-    return new JsonObject().put("type", type).put("data", data);
   }
 
   List<Row> newAttempts() {
@@ -156,13 +150,13 @@ final class BatchPlan {
     return results;
   }
 
-  List<JsonObject> events() {
+  List<RunEvent.Logged> events() {
     return events;
   }
 
   /** The events the run's event log stores as such; test-completed events are the attempts themselves. */
-  List<JsonObject> loggedEvents() {
-    return events.stream().filter(e -> !"test-completed".equals(e.getString("type"))).toList();
+  List<RunEvent.Logged> loggedEvents() {
+    return events.stream().filter(e -> !(e instanceof RunEvent.TestCompleted)).toList();
   }
 
   int stored() {

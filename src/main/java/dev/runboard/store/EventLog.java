@@ -1,10 +1,10 @@
 package dev.runboard.store;
 
+import dev.runboard.bus.EventCodec;
+import dev.runboard.model.RunEvent;
 import dev.runboard.model.RunSummary;
+import dev.runboard.model.TestResult;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -21,62 +21,61 @@ public final class EventLog {
   private final Pool pool;
   private final Sql<StoreQuery> sql;
 
-  private EventLog(Pool pool, Sql<StoreQuery> sql) {
+  EventLog(Pool pool, Sql<StoreQuery> sql) {
     this.pool = pool;
     this.sql = sql;
   }
 
-  public static Future<EventLog> create(Vertx vertx, Pool pool) {
-    return Sql.load(vertx, StoreQuery.class).map(sql -> new EventLog(pool, sql));
+  /** A run's summary and last seq, read together from its row. */
+  public record Head(RunSummary run, long lastSeq) {
   }
 
-  /** A run's state at one seq: its summary and stored attempts as of {@code lastSeq}. */
-  public record Snapshot(RunSummary run, long lastSeq, JsonArray results) {
+  /** A run's state at one seq: its summary and stored attempts as of {@code seq}. */
+  public record Snapshot(RunSummary run, long seq, List<TestResult> results) {
   }
 
-  /** The run's summary and last seq (read together from its row), or null when there is no such run. */
-  public Future<Snapshot> head(long runId) {
+  /** The run's head, or null when there is no such run. */
+  public Future<Head> head(long runId) {
     return pool.preparedQuery(sql.get(StoreQuery.RUN_SUMMARY)).execute(Tuple.of(runId)).map(rows -> {
       if (!rows.iterator().hasNext()) {
         return null;
       }
       Row row = rows.iterator().next();
-      return new Snapshot(RowMappers.runSummary(row), row.getLong("last_seq"), null);
+      return new Head(RowMappers.runSummary(row), row.getLong("last_seq"));
     });
   }
 
   /**
-   * The head plus the attempts whose events have a seq up to {@code lastSeq}. Attempts are written in the same
-   * transaction as the seq that covers them, so reading them after the head gives exactly that state.
+   * The head's run plus the attempts whose events have a seq up to {@code upToSeq}. Attempts are written in the
+   * same transaction as the seq that covers them, so reading them after the head gives exactly that state.
    */
-  public Future<Snapshot> snapshot(Snapshot head, long upToSeq) {
+  public Future<Snapshot> snapshot(Head head, long upToSeq) {
     return pool.preparedQuery(sql.get(StoreQuery.RUN_RESULTS)).execute(Tuple.of(head.run().id(), upToSeq))
       .map(rows -> {
-        JsonArray results = new JsonArray();
+        List<TestResult> results = new ArrayList<>(rows.size());
         rows.forEach(row -> results.add(RowMappers.result(row)));
         return new Snapshot(head.run(), upToSeq, results);
       });
   }
 
-  /** Up to {@code limit} stored events after {@code afterSeq}, each {@code {"type", "data"}}, in seq order. */
-  public Future<List<JsonObject>> eventsAfter(long runId, long afterSeq, int limit) {
+  /** Up to {@code limit} stored events after {@code afterSeq}, in seq order. */
+  public Future<List<RunEvent.Logged>> eventsAfter(long runId, long afterSeq, int limit) {
     return pool.preparedQuery(sql.get(StoreQuery.EVENTS_AFTER)).execute(Tuple.of(runId, afterSeq, limit))
       .map(rows -> {
-        List<JsonObject> events = new ArrayList<>(rows.size());
+        List<RunEvent.Logged> events = new ArrayList<>(rows.size());
         for (Row row : rows) {
           String type = row.getString("type");
-          JsonObject data = "test-completed".equals(type)
-            ? new JsonObject().put("seq", row.getLong("seq")).put("result", RowMappers.result(row))
-            : row.getJsonObject("data");
-          events.add(new JsonObject().put("type", type).put("data", data));
+          events.add("test-completed".equals(type)
+            ? new RunEvent.TestCompleted(row.getLong("seq"), RowMappers.result(row))
+            : (RunEvent.Logged) EventCodec.decode(type, row.getJsonObject("data")));
         }
         return events;
       });
   }
 
-  /** The run's last seq and status, or null: a cheap check that a live stream has missed nothing. */
-  public Future<Row> lastSeq(long runId) {
+  /** The run's last seq, or null when there is no such run: a cheap check that a stream has missed nothing. */
+  public Future<Long> lastSeq(long runId) {
     return pool.preparedQuery(sql.get(StoreQuery.RUN_LAST_SEQ)).execute(Tuple.of(runId))
-      .map(rows -> rows.iterator().hasNext() ? rows.iterator().next() : null);
+      .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getLong("last_seq") : null);
   }
 }

@@ -20,10 +20,19 @@ public final class Pools {
   }
 
   public static Pool shared(Vertx vertx, AppConfig config) {
+    return build(vertx, config, new PoolOptions().setMaxSize(config.dbPoolSize()).setShared(true).setName(POOL_NAME)
+      .setMaxWaitQueueSize(10_000));
+  }
+
+  /** A pool of one connection of its own, for a start step; the caller closes it. */
+  public static Pool single(Vertx vertx, AppConfig config) {
+    return build(vertx, config, new PoolOptions().setMaxSize(1));
+  }
+
+  private static Pool build(Vertx vertx, AppConfig config, PoolOptions options) {
     DatabaseUrl url = DatabaseUrl.parse(config.dbUrl()).withCredentials(config.dbUser(), config.dbPassword());
     return PgBuilder.pool()
-      .with(new PoolOptions().setMaxSize(config.dbPoolSize()).setShared(true).setName(POOL_NAME)
-        .setMaxWaitQueueSize(10_000))
+      .with(options)
       .connectingTo(url.connectOptions().setCachePreparedStatements(true))
       .using(vertx)
       .build();

@@ -1,14 +1,23 @@
 package dev.runboard.store;
 
+import dev.runboard.model.AttemptStatus;
 import dev.runboard.model.Counters;
+import dev.runboard.model.RunFile;
+import dev.runboard.model.RunStatus;
 import dev.runboard.model.RunSummary;
+import dev.runboard.model.TestResult;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
+import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
-/** The one place rows become records. */
+/** The one place rows (and validated attempts) become records. */
 final class RowMappers {
 
   private RowMappers() {
@@ -18,21 +27,46 @@ final class RowMappers {
   static RunSummary runSummary(Row row) {
     JsonObject metadata = row.getJsonObject("metadata");
     return new RunSummary(row.getLong("id"), row.getLong("project_id"), row.getString("project_name"),
-      row.getString("status"), time(row.getOffsetDateTime("start_time")), time(row.getOffsetDateTime("end_time")),
-      row.getLong("duration_ms"), counters(row), metadata == null ? java.util.Map.of() : metadata.getMap());
+      RunStatus.fromWire(row.getString("status")), time(row.getOffsetDateTime("start_time")),
+      time(row.getOffsetDateTime("end_time")), row.getLong("duration_ms"), counters(row),
+      metadata == null ? Map.of() : metadata.getMap());
   }
 
-  /** A row of {@code run-results.sql} as the wire {@code result}, through the same code as live events. */
-  static JsonObject result(Row row) {
-    java.util.List<String> titlePath = java.util.Arrays.asList(row.getArrayOfStrings("title_path"));
+  /** A row of {@code run-results.sql}. */
+  static TestResult result(Row row) {
+    List<String> titlePath = Arrays.asList(row.getArrayOfStrings("title_path"));
     TestKey key = new TestKey(row.getString("file"), titlePath, row.getString("playwright_project"),
       row.getInteger("variant"));
-    NewAttempt attempt = new NewAttempt(key, row.getInteger("retry"), row.getString("status"),
-      row.getString("expected_status"), row.getLong("duration_ms"), row.getInteger("line"), row.getInteger("col"),
-      row.getString("error_message"), row.getString("error_stack"), row.getJsonObject("error_location"),
-      (io.vertx.core.json.JsonArray) row.getValue("steps"), (io.vertx.core.json.JsonArray) row.getValue("annotations"),
-      (io.vertx.core.json.JsonArray) row.getValue("attachments"), row.getJsonObject("extra"));
-    return attempt.toResult(row.getLong("test_id"));
+    NewAttempt attempt = new NewAttempt(key, row.getInteger("retry"), AttemptStatus.fromWire(row.getString("status")),
+      AttemptStatus.fromWire(row.getString("expected_status")), row.getLong("duration_ms"), row.getInteger("line"),
+      row.getInteger("col"), row.getString("error_message"), row.getString("error_stack"),
+      row.getJsonObject("error_location"), (JsonArray) row.getValue("steps"), (JsonArray) row.getValue("annotations"),
+      (JsonArray) row.getValue("attachments"), row.getJsonObject("extra"));
+    return result(row.getLong("test_id"), attempt);
+  }
+
+  /** A stored attempt as its wire result: the same code for live events and for rows. */
+  static TestResult result(long testId, NewAttempt attempt) {
+    TestKey test = attempt.test();
+    TestResult.Error error = attempt.errorMessage() == null && attempt.errorStack() == null ? null
+      : new TestResult.Error(attempt.errorMessage(), attempt.errorStack(), attempt.errorLocation());
+    return new TestResult(testId, test.title(), test.titlePath(), test.file(), test.playwrightProject(),
+      new TestResult.Location(test.file(), attempt.line(), attempt.column()), attempt.retry(), attempt.status(),
+      attempt.expectedStatus(), attempt.durationMs(), error, orEmpty(attempt.steps()),
+      orEmpty(attempt.annotations()), orEmpty(attempt.attachments()), attempt.extra());
+  }
+
+  /** A row of {@code find-artifact.sql} or {@code run-artifacts.sql}. */
+  static StoredArtifact artifact(Row row) {
+    String storagePath = row.getString("storage_path");
+    Integer entryCount = row.getInteger("entry_count");
+    RunFile.Attempt attempt = row.getValue("file") == null ? null : new RunFile.Attempt(
+      Arrays.asList(row.getArrayOfStrings("title_path")), row.getString("file"), row.getString("playwright_project"),
+      row.getInteger("retry"));
+    String fileName = entryCount != null ? null : Path.of(storagePath).getFileName().toString();
+    return new StoredArtifact(row.getLong("id"), row.getLong("run_id"), row.getString("kind"),
+      row.getString("report_type"), row.getString("label"), row.getString("name"), fileName,
+      row.getString("content_type"), row.getLong("size_bytes"), storagePath, entryCount, attempt);
   }
 
   /** The counter columns of a runs row ({@code total … attempts, expected_tests}). */
@@ -45,5 +79,9 @@ final class RowMappers {
   /** ISO-8601 in UTC with a {@code Z}, or null. */
   static String time(OffsetDateTime time) {
     return time == null ? null : DateTimeFormatter.ISO_INSTANT.format(time.toInstant());
+  }
+
+  private static JsonArray orEmpty(JsonArray array) {
+    return array == null ? new JsonArray() : array;
   }
 }

@@ -1,9 +1,13 @@
 package dev.runboard.store;
 
+import dev.runboard.bus.EventCodec;
+import dev.runboard.model.AttemptStatus;
 import dev.runboard.model.Counters;
+import dev.runboard.model.RunEvent;
+import dev.runboard.model.RunFile;
+import dev.runboard.model.RunStatus;
 import dev.runboard.model.RunSummary;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
@@ -42,13 +46,9 @@ public final class RunStore {
   private final Pool pool;
   private final Sql<StoreQuery> sql;
 
-  private RunStore(Pool pool, Sql<StoreQuery> sql) {
+  RunStore(Pool pool, Sql<StoreQuery> sql) {
     this.pool = pool;
     this.sql = sql;
-  }
-
-  public static Future<RunStore> create(Vertx vertx, Pool pool) {
-    return Sql.load(vertx, StoreQuery.class).map(sql -> new RunStore(pool, sql));
   }
 
   // ----- start ------------------------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ public final class RunStore {
         }
         Row existing = rows.iterator().next();
         long id = existing.getLong("id");
-        if (!"running".equals(existing.getString("status"))) {
+        if (!RunStatus.fromWire(existing.getString("status")).running()) {
           return Future.failedFuture(new RunConflictException(
             "Run " + id + " with this runKey has already finished; use a new runKey."));
         }
@@ -99,14 +99,14 @@ public final class RunStore {
   }
 
   private Future<Long> insertRun(SqlConnection conn, long projectId, NewRun run, byte[] tokenHash) {
-    return insertRun(conn, projectId, "stream", "running", run, null, null, null, tokenHash, 0);
+    return insertRun(conn, projectId, "stream", RunStatus.RUNNING, run, null, null, null, tokenHash, 0);
   }
 
-  private Future<Long> insertRun(SqlConnection conn, long projectId, String source, String status, NewRun run,
+  private Future<Long> insertRun(SqlConnection conn, long projectId, String source, RunStatus status, NewRun run,
                                  OffsetDateTime endTime, Long durationMs, JsonObject reportedCounts,
                                  byte[] tokenHash, long lastSeq) {
     Tuple params = Tuple.tuple()
-      .addValue(projectId).addValue(source).addValue(run.runKey()).addValue(status)
+      .addValue(projectId).addValue(source).addValue(run.runKey()).addValue(status.wire())
       .addValue(run.startTime()).addValue(endTime).addValue(durationMs).addValue(run.expectedTests())
       .addValue(run.metadata() == null ? new JsonObject() : run.metadata()).addValue(reportedCounts)
       .addValue(run.reporterVersion()).addValue(run.playwrightVersion())
@@ -118,11 +118,10 @@ public final class RunStore {
 
   /**
    * What a batch did: how many attempts were newly stored and how many were duplicates, and the events it made
-   * ({@code test-completed} per stored attempt, then one {@code run-progress}; none when nothing was stored),
-   * each {@code {"type", "data"}} with {@code data.seq}.
+   * ({@code test-completed} per stored attempt, then one {@code run-progress}; none when nothing was stored).
    */
-  public record Batch(long runId, long projectId, String status, int stored, int duplicates,
-                      List<JsonObject> events, Counters counters) {
+  public record Batch(long runId, long projectId, RunStatus status, int stored, int duplicates,
+                      List<RunEvent.Logged> events, Counters counters) {
   }
 
   /**
@@ -159,7 +158,7 @@ public final class RunStore {
       Row row = rows.iterator().next();
       Buffer hash = row.getBuffer("stream_token_hash");
       return new LockedRun(row.getLong("id"), row.getLong("project_id"), row.getString("project_name"),
-        row.getString("status"), hash == null ? null : hash.getBytes(), row.getLong("last_seq"),
+        RunStatus.fromWire(row.getString("status")), hash == null ? null : hash.getBytes(), row.getLong("last_seq"),
         RowMappers.counters(row));
     });
   }
@@ -216,7 +215,8 @@ public final class RunStore {
       List<BatchPlan.StoredAttempt> existing = new ArrayList<>();
       for (Row row : rows) {
         existing.add(new BatchPlan.StoredAttempt(row.getLong("test_id"), row.getInteger("retry"),
-          row.getString("status"), row.getString("expected_status"), row.getLong("duration_ms")));
+          AttemptStatus.fromWire(row.getString("status")), AttemptStatus.fromWire(row.getString("expected_status")),
+          row.getLong("duration_ms")));
       }
       return existing;
     });
@@ -225,14 +225,14 @@ public final class RunStore {
   private Future<Void> writeBatch(SqlConnection conn, LockedRun run, BatchPlan plan) {
     List<BatchPlan.Row> rows = plan.newAttempts();
     List<BatchPlan.Result> results = plan.results();
-    List<JsonObject> logged = plan.loggedEvents();
+    List<RunEvent.Logged> logged = plan.loggedEvents();
     Counters delta = plan.delta();
     Tuple params = Tuple.tuple()
       .addValue(run.id())
       .addValue(rows.stream().map(BatchPlan.Row::testId).toArray(Long[]::new))
       .addValue(rows.stream().map(r -> r.attempt().retry()).toArray(Integer[]::new))
-      .addValue(rows.stream().map(r -> r.attempt().status()).toArray(String[]::new))
-      .addValue(rows.stream().map(r -> r.attempt().expectedStatus()).toArray(String[]::new))
+      .addValue(rows.stream().map(r -> r.attempt().status().wire()).toArray(String[]::new))
+      .addValue(rows.stream().map(r -> r.attempt().expectedStatus().wire()).toArray(String[]::new))
       .addValue(rows.stream().map(r -> r.attempt().durationMs()).toArray(Long[]::new))
       .addValue(rows.stream().map(r -> r.attempt().line()).toArray(Integer[]::new))
       .addValue(rows.stream().map(r -> r.attempt().column()).toArray(Integer[]::new))
@@ -247,13 +247,13 @@ public final class RunStore {
       .addValue(run.projectId())
       .addValue(results.stream().map(BatchPlan.Result::testId).toArray(Long[]::new))
       .addValue(results.stream().map(BatchPlan.Result::finalRetry).toArray(Integer[]::new))
-      .addValue(results.stream().map(BatchPlan.Result::status).toArray(String[]::new))
-      .addValue(results.stream().map(BatchPlan.Result::expectedStatus).toArray(String[]::new))
+      .addValue(results.stream().map(r -> r.status().wire()).toArray(String[]::new))
+      .addValue(results.stream().map(r -> r.expectedStatus().wire()).toArray(String[]::new))
       .addValue(results.stream().map(BatchPlan.Result::durationMs).toArray(Long[]::new))
       .addValue(results.stream().map(BatchPlan.Result::attemptCount).toArray(Integer[]::new))
-      .addValue(logged.stream().map(e -> e.getJsonObject("data").getLong("seq")).toArray(Long[]::new))
-      .addValue(logged.stream().map(e -> e.getString("type")).toArray(String[]::new))
-      .addValue(logged.stream().map(e -> e.getJsonObject("data").encode()).toArray(String[]::new))
+      .addValue(logged.stream().map(RunEvent.Logged::seq).toArray(Long[]::new))
+      .addValue(logged.stream().map(RunEvent::type).toArray(String[]::new))
+      .addValue(logged.stream().map(e -> EventCodec.data(e).encode()).toArray(String[]::new))
       .addValue(delta.total()).addValue(delta.passed()).addValue(delta.failed()).addValue(delta.timedOut())
       .addValue(delta.skipped()).addValue(delta.interrupted()).addValue(delta.flaky()).addValue(delta.attempts())
       .addValue(plan.lastSeq());
@@ -263,11 +263,11 @@ public final class RunStore {
   // ----- finish -----------------------------------------------------------------------------------------------
 
   /** How a run ends: Playwright's status and the optional parts of {@code finish}. */
-  public record Finish(String status, OffsetDateTime endTime, Long durationMs, JsonObject metadata) {
+  public record Finish(RunStatus status, OffsetDateTime endTime, Long durationMs, JsonObject metadata) {
   }
 
-  /** The run after {@code finish}; {@code event} is the {@code run-finished} event, null for a repeated finish. */
-  public record Finished(RunSummary run, JsonObject event) {
+  /** The run after {@code finish}; {@code event} is its {@code run-finished} event, null for a repeated finish. */
+  public record Finished(RunSummary run, RunEvent.RunFinished event) {
   }
 
   /**
@@ -286,7 +286,7 @@ public final class RunStore {
           : Math.max(0, end.toInstant().toEpochMilli()
             - OffsetDateTime.parse(current.startTime()).toInstant().toEpochMilli());
         JsonObject metadata = finish.metadata() == null ? new JsonObject() : finish.metadata();
-        return query(conn, StoreQuery.FINISH_RUN, Tuple.of(runId, finish.status(), end, duration, metadata))
+        return query(conn, StoreQuery.FINISH_RUN, Tuple.of(runId, finish.status().wire(), end, duration, metadata))
           .compose(rows -> {
             long seq = rows.iterator().next().getLong("last_seq");
             return summary(conn, runId).compose(summary -> insertRunFinished(conn, summary, seq)
@@ -297,11 +297,15 @@ public final class RunStore {
   }
 
   /** Every way a run ends comes here: its duration percentiles are kept, and its run-finished event logged. */
-  private Future<JsonObject> insertRunFinished(SqlConnection conn, RunSummary summary, long seq) {
-    JsonObject data = new JsonObject().put("seq", seq).put("run", JsonObject.mapFrom(summary));
+  private Future<RunEvent.RunFinished> insertRunFinished(SqlConnection conn, RunSummary summary, long seq) {
+    RunEvent.RunFinished event = new RunEvent.RunFinished(seq, summary);
     return query(conn, StoreQuery.SET_RUN_PERCENTILES, Tuple.of(summary.id()))
-      .compose(v -> query(conn, StoreQuery.INSERT_EVENT, Tuple.of(summary.id(), seq, "run-finished", data)))
-      .map(v -> new JsonObject().put("type", "run-finished").put("data", data));
+      .compose(v -> insertEvent(conn, summary.id(), event))
+      .map(event);
+  }
+
+  private Future<RowSet<Row>> insertEvent(SqlConnection conn, long runId, RunEvent.Logged event) {
+    return query(conn, StoreQuery.INSERT_EVENT, Tuple.of(runId, event.seq(), event.type(), EventCodec.data(event)));
   }
 
   // ----- one-shot submit --------------------------------------------------------------------------------------
@@ -357,7 +361,7 @@ public final class RunStore {
       .compose(submitted -> {
         long runId = submitted.run().id();
         List<Long> testIds = new ArrayList<>();
-        List<JsonObject> owners = new ArrayList<>();
+        List<RunFile.Attempt> owners = new ArrayList<>();
         for (NewArtifact file : files) {
           NewAttempt owner = file.entry() == null ? null : attempts.get(file.entry());
           testIds.add(owner == null ? null : submitted.testIds().get(owner.test()));
@@ -368,8 +372,8 @@ public final class RunStore {
       }));
   }
 
-  /** Files attached to a running run, and their {@code run-files} event ({@code {"type", "data"}}). */
-  public record Attached(long runId, long projectId, List<StoredArtifact> artifacts, JsonObject event) {
+  /** Files attached to a running run, and their {@code run-files} event. */
+  public record Attached(long runId, long projectId, List<StoredArtifact> artifacts, RunEvent.RunFiles event) {
   }
 
   /**
@@ -387,7 +391,7 @@ public final class RunStore {
         : testIdsOf(conn, locked.projectId(), keys);
       return ids.compose(found -> {
         List<Long> testIds = new ArrayList<>();
-        List<JsonObject> owners = new ArrayList<>();
+        List<RunFile.Attempt> owners = new ArrayList<>();
         for (NewArtifact file : files) {
           testIds.add(file.test() == null ? null : found.get(file.test()));
           owners.add(file.test() == null ? null : StoredArtifact.attempt(file.test(), file.retry()));
@@ -395,13 +399,11 @@ public final class RunStore {
         return insertArtifacts(conn, runId, files, testIds, owners);
       }).compose(stored -> {
         long seq = locked.lastSeq() + 1;
-        JsonObject data = new JsonObject().put("seq", seq)
-          .put("files", new io.vertx.core.json.JsonArray(stored.stream().map(StoredArtifact::toFile).toList()));
-        return query(conn, StoreQuery.INSERT_EVENT, Tuple.of(runId, seq, "run-files", data))
+        RunEvent.RunFiles event = new RunEvent.RunFiles(seq, stored.stream().map(StoredArtifact::toFile).toList());
+        return insertEvent(conn, runId, event)
           .compose(v -> query(conn, StoreQuery.ADVANCE_SEQ, Tuple.of(runId, seq)))
           .compose(v -> place.apply(stored))
-          .map(v -> new Attached(runId, locked.projectId(), stored,
-            new JsonObject().put("type", "run-files").put("data", data)));
+          .map(v -> new Attached(runId, locked.projectId(), stored, event));
       });
     })).recover(e -> isUniqueViolation(e)
       ? Future.failedFuture(new RunConflictException("Run " + runId + " already has a report of that type."))
@@ -414,7 +416,7 @@ public final class RunStore {
   }
 
   private Future<List<StoredArtifact>> insertArtifacts(SqlConnection conn, long runId, List<NewArtifact> files,
-                                                       List<Long> testIds, List<JsonObject> owners) {
+                                                       List<Long> testIds, List<RunFile.Attempt> owners) {
     if (files.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
@@ -426,7 +428,8 @@ public final class RunStore {
         long id = ids.next().getLong("id");
         stored.add(new StoredArtifact(id, runId, file.kind(), file.reportType(), file.label(), file.name(),
           file.entryCount() != null ? null : file.fileName(), file.contentType(), file.sizeBytes(),
-          StoredArtifact.storagePath(runId, id, file), file.entryCount(), owners.get(i)));
+          FileStorage.pathOf(runId, id, file.kind(), file.fileName(), file.entryCount() != null),
+          file.entryCount(), owners.get(i)));
       }
       Tuple params = Tuple.tuple().addValue(runId)
         .addValue(stored.stream().map(StoredArtifact::id).toArray(Long[]::new))
@@ -452,10 +455,7 @@ public final class RunStore {
     for (NewAttempt entry : entries) {
       String key = Arrays.toString(entry.test().identityHash()) + "#" + entry.retry();
       int variant = seen.merge(key, 1, Integer::sum) - 1;
-      out.add(variant == 0 ? entry : new NewAttempt(entry.test().withVariant(variant), entry.retry(),
-        entry.status(), entry.expectedStatus(), entry.durationMs(), entry.line(), entry.column(),
-        entry.errorMessage(), entry.errorStack(), entry.errorLocation(), entry.steps(), entry.annotations(),
-        entry.attachments(), entry.extra()));
+      out.add(variant == 0 ? entry : entry.withTest(entry.test().withVariant(variant)));
     }
     return out;
   }

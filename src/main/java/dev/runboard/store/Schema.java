@@ -14,14 +14,10 @@ public final class Schema {
   private final Pool pool;
   private final Sql<StoreQuery> sql;
 
-  private Schema(Vertx vertx, Pool pool, Sql<StoreQuery> sql) {
+  Schema(Vertx vertx, Pool pool, Sql<StoreQuery> sql) {
     this.vertx = vertx;
     this.pool = pool;
     this.sql = sql;
-  }
-
-  public static Future<Schema> create(Vertx vertx, Pool pool) {
-    return Sql.load(vertx, StoreQuery.class).map(sql -> new Schema(vertx, pool, sql));
   }
 
   static void rememberVersion(Vertx vertx, String version) {

@@ -23,7 +23,8 @@ enum StoreQuery implements Sql.Query {
   RESERVE_ARTIFACT_IDS,
   INSERT_ARTIFACTS,
   ADVANCE_SEQ,
-  SET_RUN_PERCENTILES;
+  SET_RUN_PERCENTILES,
+  FIND_ARTIFACT;
 
   @Override
   public String area() {

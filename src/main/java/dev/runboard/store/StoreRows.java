@@ -1,12 +1,16 @@
 package dev.runboard.store;
 
+import dev.runboard.model.Counters;
 import dev.runboard.model.RunSummary;
-import io.vertx.core.json.JsonObject;
+import dev.runboard.model.TestResult;
 import io.vertx.sqlclient.Row;
+
+import java.time.OffsetDateTime;
 
 /**
  * The store's row mappers for other areas' read queries (the read API): a query that selects the columns of
- * {@code run-summary.sql} or {@code run-results.sql} maps its rows here, so every wire shape keeps one mapping.
+ * {@code run-summary.sql}, {@code run-results.sql} or {@code find-artifact.sql} maps its rows here, so every wire
+ * shape keeps one mapping.
  */
 public final class StoreRows {
 
@@ -18,13 +22,23 @@ public final class StoreRows {
     return RowMappers.runSummary(row);
   }
 
-  /** A row with the columns of {@code run-results.sql}, as the wire {@code result}. */
-  public static JsonObject result(Row row) {
+  /** A row with the columns of {@code run-results.sql}. */
+  public static TestResult result(Row row) {
     return RowMappers.result(row);
   }
 
+  /** A row with the columns of {@code find-artifact.sql}. */
+  public static StoredArtifact artifact(Row row) {
+    return RowMappers.artifact(row);
+  }
+
+  /** A row with the counter columns of {@code runs}. */
+  public static Counters counters(Row row) {
+    return RowMappers.counters(row);
+  }
+
   /** ISO-8601 in UTC with a {@code Z}, or null. */
-  public static String time(java.time.OffsetDateTime time) {
+  public static String time(OffsetDateTime time) {
     return RowMappers.time(time);
   }
 }

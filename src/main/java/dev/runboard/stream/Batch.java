@@ -1,15 +1,17 @@
 package dev.runboard.stream;
 
+import dev.runboard.bus.EventCodec;
+import dev.runboard.model.FileLinks;
+import dev.runboard.model.RunEvent;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The events of one bus message (or one page of replay), each encoded once. When a connection is exactly at the
- * batch's start, it gets {@link #frames()}, built once and written to every such connection as is.
+ * The events of one bus message (or one page of replay), each encoded once as its SSE data line (files get
+ * their URLs here, when they are sent). When a connection is exactly at the batch's start, it gets
+ * {@link #frames()}, built once and written to every such connection as is.
  */
 final class Batch {
 
@@ -24,18 +26,15 @@ final class Batch {
     this.events = events;
   }
 
-  /** From {@code [{"type", "data": {"seq"?, …}}, …]}. */
-  static Batch of(List<JsonObject> events) {
+  static Batch of(List<? extends RunEvent> events, FileLinks links) {
     List<Event> out = new ArrayList<>(events.size());
-    for (JsonObject event : events) {
-      JsonObject data = event.getJsonObject("data");
-      out.add(new Event(event.getString("type"), data.getLong("seq"), data.encode()));
+    for (RunEvent event : events) {
+      RunEvent linked = event instanceof RunEvent.RunFiles files
+        ? new RunEvent.RunFiles(files.seq(), files.files().stream().map(links::link).toList()) : event;
+      Long seq = event instanceof RunEvent.Logged logged ? logged.seq() : null;
+      out.add(new Event(event.type(), seq, EventCodec.data(linked).encode()));
     }
     return new Batch(out);
-  }
-
-  static Batch of(JsonArray events) {
-    return of(events.stream().map(JsonObject.class::cast).toList());
   }
 
   List<Event> events() {

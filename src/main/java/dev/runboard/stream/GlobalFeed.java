@@ -1,6 +1,8 @@
 package dev.runboard.stream;
 
 import dev.runboard.bus.Addresses;
+import dev.runboard.bus.EventCodec;
+import dev.runboard.model.RunEvent.RunUpdate;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -28,7 +30,7 @@ final class GlobalFeed {
   private final long windowMs;
   private final Set<Client> clients = new LinkedHashSet<>();
   private final Map<Long, Long> lastProgressAt = new HashMap<>();
-  private final Map<Long, JsonObject> pendingProgress = new HashMap<>();
+  private final Map<Long, RunUpdate> pendingProgress = new HashMap<>();
   private MessageConsumer<JsonObject> consumer;
 
   GlobalFeed(Vertx vertx, long windowMs) {
@@ -37,7 +39,8 @@ final class GlobalFeed {
   }
 
   Future<Void> start() {
-    consumer = vertx.eventBus().consumer(Addresses.RUN_UPDATES, message -> onUpdate(message.body()));
+    consumer = vertx.eventBus().consumer(Addresses.RUN_UPDATES,
+      message -> onUpdate(EventCodec.decodeUpdate(message.body())));
     return consumer.completion();
   }
 
@@ -53,9 +56,9 @@ final class GlobalFeed {
     return clients;
   }
 
-  private void onUpdate(JsonObject update) {
-    long runId = update.getLong("runId");
-    if (!"run-progress".equals(update.getString("type"))) {
+  private void onUpdate(RunUpdate update) {
+    long runId = update.runId();
+    if (!update.progress()) {
       pendingProgress.remove(runId);
       lastProgressAt.remove(runId);
       deliver(update);
@@ -72,7 +75,7 @@ final class GlobalFeed {
     pendingProgress.put(runId, update);
     if (!scheduled) {
       vertx.setTimer(Math.max(1, last + windowMs - now), t -> {
-        JsonObject latest = pendingProgress.remove(runId);
+        RunUpdate latest = pendingProgress.remove(runId);
         if (latest != null) {
           lastProgressAt.put(runId, System.currentTimeMillis());
           deliver(latest);
@@ -81,13 +84,13 @@ final class GlobalFeed {
     }
   }
 
-  private void deliver(JsonObject update) {
+  private void deliver(RunUpdate update) {
     if (clients.isEmpty()) {
       return;
     }
     Buffer frame = Buffer.buffer();
-    SseConnection.frame(frame, null, update.getString("type"), update.encode());
-    long projectId = update.getLong("projectId");
+    SseConnection.frame(frame, null, update.type(), EventCodec.data(update).encode());
+    long projectId = update.projectId();
     for (Client client : clients.toArray(Client[]::new)) {
       if (client.projectId() == null || client.projectId() == projectId) {
         client.connection().send(frame.copy());

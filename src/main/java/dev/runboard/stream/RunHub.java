@@ -1,6 +1,8 @@
 package dev.runboard.stream;
 
 import dev.runboard.bus.Addresses;
+import dev.runboard.bus.EventCodec;
+import dev.runboard.model.FileLinks;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -19,6 +21,7 @@ import java.util.Set;
 final class RunHub {
 
   private final Vertx vertx;
+  private final FileLinks links;
   private final Map<Long, Channel> channels = new HashMap<>();
 
   private static final class Channel {
@@ -26,8 +29,9 @@ final class RunHub {
     MessageConsumer<JsonObject> consumer;
   }
 
-  RunHub(Vertx vertx) {
+  RunHub(Vertx vertx, FileLinks links) {
     this.vertx = vertx;
+    this.links = links;
   }
 
   /** Adds a client; the future completes once the run's consumer is registered (cluster-wide). */
@@ -35,7 +39,7 @@ final class RunHub {
     Channel channel = channels.computeIfAbsent(stream.runId(), runId -> {
       Channel created = new Channel();
       created.consumer = vertx.eventBus().consumer(Addresses.runEvents(runId), message -> {
-        Batch batch = Batch.of(message.body().getJsonArray("events"));
+        Batch batch = Batch.of(EventCodec.decodeRunEvents(message.body()), links);
         for (RunStream s : created.streams.toArray(RunStream[]::new)) {
           s.offer(batch);
         }

@@ -1,8 +1,10 @@
 package dev.runboard.stream;
 
+import dev.runboard.model.FileLinks;
 import dev.runboard.store.EventLog;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayDeque;
@@ -25,6 +27,7 @@ final class RunStream {
 
   private final long runId;
   private final EventLog log;
+  private final FileLinks links;
   private final SseConnection connection;
   private final Deque<Batch> queue = new ArrayDeque<>();
   private long lastSeq;
@@ -32,9 +35,10 @@ final class RunStream {
   private boolean busy;
   private boolean finished;
 
-  RunStream(long runId, EventLog log, SseConnection connection) {
+  RunStream(long runId, EventLog log, FileLinks links, SseConnection connection) {
     this.runId = runId;
     this.log = log;
+    this.links = links;
     this.connection = connection;
   }
 
@@ -51,14 +55,16 @@ final class RunStream {
   }
 
   /** First write: the {@code init} snapshot (no Last-Event-ID), then whatever is stored after it. */
-  Future<Void> startWithSnapshot(EventLog.Snapshot head) {
-    boolean finishedRun = !"running".equals(head.run().status());
+  Future<Void> startWithSnapshot(EventLog.Head head) {
+    boolean finishedRun = !head.run().status().running();
     // For a finished run, init covers everything but its last event, run-finished, which follows with its seq.
     long upTo = finishedRun ? Math.max(0, head.lastSeq() - 1) : head.lastSeq();
     return log.snapshot(head, upTo).compose(snapshot -> {
       Buffer frames = Buffer.buffer();
+      JsonArray results = new JsonArray(new java.util.ArrayList<>(snapshot.results().size()));
+      snapshot.results().forEach(result -> results.add(JsonObject.mapFrom(result)));
       SseConnection.frame(frames, null, "init", new JsonObject().put("run", JsonObject.mapFrom(snapshot.run()))
-        .put("results", snapshot.results()).put("seq", upTo).encode());
+        .put("results", results).put("seq", upTo).encode());
       connection.send(frames);
       lastSeq = upTo;
       return catchUp(Long.MAX_VALUE);
@@ -82,7 +88,7 @@ final class RunStream {
       return Future.succeededFuture();
     }
     return log.eventsAfter(runId, lastSeq, REPLAY_PAGE).compose(events -> {
-      write(Batch.of(events));
+      write(Batch.of(events, links));
       return events.size() == REPLAY_PAGE ? catchUp(upTo) : Future.succeededFuture();
     });
   }

@@ -3,6 +3,7 @@ package dev.runboard.stream;
 import dev.runboard.auth.Access;
 import dev.runboard.auth.Guard;
 import dev.runboard.config.AppConfig;
+import dev.runboard.model.FileLinks;
 import dev.runboard.store.EventLog;
 import dev.runboard.web.ApiException;
 import dev.runboard.web.Responses;
@@ -10,7 +11,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +32,7 @@ public final class StreamRoutes {
   static final long PROGRESS_WINDOW_MS = 1_000;
 
   private final EventLog log;
+  private final FileLinks links;
   private final RunHub hub;
   private final GlobalFeed feed;
   private final ConnectionCount count;
@@ -39,19 +40,21 @@ public final class StreamRoutes {
   private final int maxConnections;
   private final int maxQueuedBytes;
 
-  private StreamRoutes(Vertx vertx, EventLog log, GlobalFeed feed, AppConfig config) {
+  private StreamRoutes(Vertx vertx, EventLog log, FileLinks links, GlobalFeed feed, AppConfig config) {
     this.log = log;
-    this.hub = new RunHub(vertx);
+    this.links = links;
+    this.hub = new RunHub(vertx, links);
     this.feed = feed;
     this.count = ConnectionCount.of(vertx);
     this.maxConnections = config.sseMaxConnections();
     this.maxQueuedBytes = (int) Math.min(Integer.MAX_VALUE, config.sseMaxQueuedBytes());
   }
 
-  public static Future<StreamRoutes> create(Vertx vertx, Pool pool, AppConfig config) {
+  /** The routes, once the global feed's bus consumer is registered. */
+  public static Future<StreamRoutes> create(Vertx vertx, EventLog log, FileLinks links, AppConfig config) {
     GlobalFeed feed = new GlobalFeed(vertx, PROGRESS_WINDOW_MS);
-    return Future.all(EventLog.create(vertx, pool), feed.start()).map(all -> {
-      StreamRoutes routes = new StreamRoutes(vertx, all.resultAt(0), feed, config);
+    return feed.start().map(v -> {
+      StreamRoutes routes = new StreamRoutes(vertx, log, links, feed, config);
       vertx.setPeriodic(config.ssePingIntervalMs(), t -> routes.tick());
       return routes;
     });
@@ -76,7 +79,7 @@ public final class StreamRoutes {
         return;
       }
       Long lastEventId = lastEventId(ctx, head.lastSeq());
-      boolean finished = !"running".equals(head.run().status());
+      boolean finished = !head.run().status().running();
       if (finished && lastEventId != null && lastEventId >= head.lastSeq()) {
         count.release();
         ctx.response().setStatusCode(204).end();
@@ -84,7 +87,7 @@ public final class StreamRoutes {
       }
       RunStream[] stream = new RunStream[1];
       SseConnection connection = open(ctx, () -> hub.leave(stream[0]));
-      stream[0] = new RunStream(runId, log, connection);
+      stream[0] = new RunStream(runId, log, links, connection);
       hub.join(stream[0])
         .compose(v -> lastEventId != null ? stream[0].startWithReplay(lastEventId)
           : log.head(runId).compose(stream[0]::startWithSnapshot))
@@ -160,9 +163,8 @@ public final class StreamRoutes {
       connection.ping();
     }
     for (long runId : Set.copyOf(hub.runs())) {
-      log.lastSeq(runId).onSuccess(row -> {
-        if (row != null) {
-          long stored = row.getLong("last_seq");
+      log.lastSeq(runId).onSuccess(stored -> {
+        if (stored != null) {
           for (RunStream stream : hub.streams(runId).toArray(RunStream[]::new)) {
             stream.checkStored(stored);
           }

@@ -497,7 +497,7 @@ class ReporterIT {
       void replyTo(HttpServerRequest request) {
         request.response().headers().addAll(response.headers()).remove(HttpHeaders.TRANSFER_ENCODING)
           .remove(HttpHeaders.CONTENT_LENGTH).remove(HttpHeaders.CONNECTION);
-        request.response().setStatusCode(response.statusCode()).end(body).recover(e -> null);
+        request.response().setStatusCode(response.statusCode()).end(body).otherwiseEmpty();
       }
     }
   }

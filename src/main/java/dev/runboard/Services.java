@@ -1,0 +1,34 @@
+package dev.runboard;
+
+import dev.runboard.api.FileUrls;
+import dev.runboard.auth.Accounts;
+import dev.runboard.bus.EventPublisher;
+import dev.runboard.config.AppConfig;
+import dev.runboard.store.FileStorage;
+import dev.runboard.store.FilesystemStorage;
+import dev.runboard.store.Pools;
+import dev.runboard.store.Stores;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+
+/**
+ * What the areas of a node share, built once per HTTP verticle instance and handed to each area's constructor:
+ * the pool, the store's services (one read of its SQL), the accounts area (its SQL, the password hasher and the
+ * guard), the file storage, the event publisher and the file links.
+ *
+ * @param metrics the Prometheus registry, or null when {@code metrics.enabled} is off
+ */
+record Services(Vertx vertx, AppConfig config, Pool pool, Stores stores, Accounts accounts, FileStorage files,
+                EventPublisher events, FileUrls links, PrometheusMeterRegistry metrics) {
+
+  static Future<Services> create(Vertx vertx, AppConfig config, PrometheusMeterRegistry metrics) {
+    Pool pool = Pools.shared(vertx, config);
+    Future<Stores> stores = Stores.load(vertx, pool);
+    Future<Accounts> accounts = Accounts.load(vertx, pool, config);
+    return Future.all(stores, accounts).map(loaded -> new Services(vertx, config, pool, stores.result(),
+      accounts.result(), new FilesystemStorage(vertx, config.storageDir()), new EventPublisher(vertx.eventBus()),
+      new FileUrls(), metrics));
+  }
+}
