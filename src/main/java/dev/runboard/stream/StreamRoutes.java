@@ -78,13 +78,16 @@ public final class StreamRoutes {
         ctx.fail(ApiException.notFound("No run " + runId + "."));
         return;
       }
-      Long lastEventId = lastEventId(ctx, head.lastSeq());
+      Long requested = lastEventId(ctx);
       boolean finished = !head.run().status().running();
-      if (finished && lastEventId != null && lastEventId >= head.lastSeq()) {
+      if (finished && requested != null && requested >= head.lastSeq()) {
+        // Everything was delivered (or the id is beyond the end): 204 makes EventSource stop reconnecting.
         count.release();
         ctx.response().setStatusCode(204).end();
         return;
       }
+      // Beyond a running run's last seq: a fresh init.
+      Long lastEventId = requested != null && requested <= head.lastSeq() ? requested : null;
       RunStream[] stream = new RunStream[1];
       SseConnection connection = open(ctx, () -> hub.leave(stream[0]));
       stream[0] = new RunStream(runId, log, links, connection);
@@ -133,9 +136,9 @@ public final class StreamRoutes {
 
   /**
    * {@code Last-Event-ID} (header, or {@code lastEventId} query parameter for clients that cannot set headers);
-   * null when absent, malformed or beyond the run's last seq (then the client gets a fresh {@code init}).
+   * null when absent or malformed (then the client gets a fresh {@code init}).
    */
-  private static Long lastEventId(RoutingContext ctx, long lastSeq) {
+  private static Long lastEventId(RoutingContext ctx) {
     String text = ctx.request().getHeader("Last-Event-ID");
     if (text == null) {
       text = ctx.queryParams().get("lastEventId");
@@ -147,8 +150,7 @@ public final class StreamRoutes {
     if (text.equals("0")) {
       return 0L;
     }
-    Long id = Guard.parseId(text);
-    return id != null && id <= lastSeq ? id : null;
+    return Guard.parseId(text);
   }
 
   private static void sendBusy(RoutingContext ctx) {

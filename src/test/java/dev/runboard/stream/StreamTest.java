@@ -176,7 +176,7 @@ class StreamTest {
   }
 
   @Test
-  @DisplayName("a finished run: init then run-finished then end; with Last-Event-ID at its end, 204")
+  @DisplayName("a finished run: init then run-finished then end; with Last-Event-ID at or beyond its end, 204")
   void finishedRun() throws Exception {
     Run run = startRun("finished");
     send(run, complete("a", 0, "passed"));
@@ -193,6 +193,9 @@ class StreamTest {
     }
     try (SseClient sse = watch(run, "3")) {
       assertThat(sse.status()).isEqualTo(204);
+    }
+    try (SseClient sse = watch(run, "99")) {
+      assertThat(sse.status()).as("Last-Event-ID beyond a finished run's last seq").isEqualTo(204);
     }
     try (SseClient sse = watch(run, "1")) {
       assertThat(sse.next().id()).isEqualTo("2");
