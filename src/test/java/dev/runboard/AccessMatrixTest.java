@@ -186,7 +186,7 @@ class AccessMatrixTest {
       case PUBLIC -> "allowed";
       case STREAM_TOKEN -> caller.endsWith("stream token") ? "403" : "401";
       case SIGNED_IN, VIEWER -> invalid ? "401" : "allowed";
-      case REPORTER -> invalid ? "401" : caller.equals("viewer") ? "403" : "allowed";
+      case REPORTER, REPORTER_OR_STREAM_TOKEN -> invalid ? "401" : caller.equals("viewer") ? "403" : "allowed";
       case ADMINISTRATOR -> invalid ? "401" : caller.equals("administrator") ? "allowed" : "403";
     };
   }

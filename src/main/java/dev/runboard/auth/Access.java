@@ -16,7 +16,12 @@ public enum Access {
   /** Any signed-in account, whatever its role (its own profile, its own API keys, logout). */
   SIGNED_IN,
   /** The run's stream token (header {@code X-Stream-Token} or body field {@code streamToken}). */
-  STREAM_TOKEN;
+  STREAM_TOKEN,
+  /**
+   * At least the reporter role when credentials are presented; without them the route's handler requires the
+   * named run's stream token (the {@code upload} alias of attach mode, whose run is named in its body).
+   */
+  REPORTER_OR_STREAM_TOKEN;
 
   public static final String METADATA = "runboard.access";
 }

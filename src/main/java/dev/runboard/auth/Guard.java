@@ -46,7 +46,10 @@ public final class Guard {
     this.config = config;
   }
 
-  /** The authenticated caller of a route guarded by {@link #protect} (not for PUBLIC or STREAM_TOKEN routes). */
+  /**
+   * The authenticated caller of a route guarded by {@link #protect} (not for PUBLIC or STREAM_TOKEN routes; null on
+   * a REPORTER_OR_STREAM_TOKEN route called without credentials).
+   */
   public static Principal principal(RoutingContext ctx) {
     return ctx.get(PRINCIPAL);
   }
@@ -61,10 +64,26 @@ public final class Guard {
       }
       case VIEWER -> route.handler(require(Role.VIEWER));
       case REPORTER -> route.handler(require(Role.REPORTER));
+      case REPORTER_OR_STREAM_TOKEN -> route.handler(reporterUnlessUncredentialed());
       case ADMINISTRATOR -> route.handler(require(Role.ADMINISTRATOR));
       case SIGNED_IN -> route.handler(require(null));
     }
     return route;
+  }
+
+  /** The reporter check for a request that presents credentials; one without them goes on with no principal. */
+  private PlatformHandler reporterUnlessUncredentialed() {
+    PlatformHandler reporter = require(Role.REPORTER);
+    return ctx -> {
+      boolean credentials = ctx.request().getHeader("Authorization") != null
+        || ctx.request().getHeader("X-API-Key") != null
+        || !(SessionCookie.read(ctx.request()) instanceof SessionCookie.Nothing);
+      if (credentials) {
+        reporter.handle(ctx);
+      } else {
+        ctx.next();
+      }
+    };
   }
 
   /** Authenticates and checks the role ({@code null}: any signed-in account). */

@@ -94,7 +94,7 @@ public final class UploadRoutes {
 
   public void mount(Router router, Guard guard) {
     // Uploads
-    guard.protect(router.post("/api/test-runs/upload"), Access.REPORTER).handler(this::upload);
+    guard.protect(router.post("/api/test-runs/upload"), Access.REPORTER_OR_STREAM_TOKEN).handler(this::upload);
     guard.protect(router.post("/api/test-runs/:runId/files"), Access.STREAM_TOKEN).handler(this::attach);
   }
 
@@ -104,12 +104,25 @@ public final class UploadRoutes {
   private record Reply(int status, JsonObject body) {
   }
 
+  /**
+   * One-shot upload (reporter-role credentials), or with a {@code testRunId} field the alias of attach mode,
+   * authorised by that run's stream token or by reporter-role credentials alone.
+   */
   private void upload(RoutingContext ctx) {
+    boolean credentials = Guard.principal(ctx) != null;
+    if (!credentials && !isMultipart(ctx)) {
+      // Nothing could name a run's stream token: refuse before reading the body.
+      throw ApiException.unauthorized("Credentials are required (or, with testRunId, the run's stream token).");
+    }
     Upload upload = new Upload();
     Future<Reply> reply = MultipartReader.read(vertx, ctx.request(), upload.temp, maxUploadBytes, maxFieldBytes)
       .compose(form -> {
         String runIdText = form.fields().get("testRunId");
         if (runIdText == null) {
+          if (!credentials) {
+            throw ApiException.unauthorized("A one-shot upload needs reporter-role credentials: an API key or a "
+              + "session.");
+          }
           return submitUpload(upload, form);
         }
         if (form.fields().containsKey("testRun") || form.fields().containsKey("testCases")) {
@@ -120,9 +133,14 @@ public final class UploadRoutes {
         if (runId == null) {
           throw ApiException.validation("testRunId", "testRunId must be a positive integer.");
         }
-        return attachFiles(ctx, upload, runId, form);
+        return attachFiles(ctx, upload, runId, form, credentials);
       });
     finish(ctx, upload, reply);
+  }
+
+  private static boolean isMultipart(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader("Content-Type");
+    return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("multipart/");
   }
 
   private void attach(RoutingContext ctx) {
@@ -132,15 +150,13 @@ public final class UploadRoutes {
     // The run and a header token are checked before the body is read: a stranger's body is not stored at all.
     ctx.request().pause();
     Future<Reply> reply = store.peekRun(runId).compose(run -> {
-      String contentType = ctx.request().getHeader("Content-Type");
-      boolean multipart = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("multipart/");
-      if (run == null || header != null || !multipart) {
+      if (run == null || header != null || !isMultipart(ctx)) {
         // Without a form there is no streamToken field: a missing token is reported before the media type.
-        checkToken(runId, run, header, null);
+        checkToken(runId, run, header, null, false);
         IngestRoutes.requireRunning(run);
       }
       return MultipartReader.read(vertx, ctx.request(), upload.temp, maxUploadBytes, maxFieldBytes);
-    }).compose(form -> attachFiles(ctx, upload, runId, form));
+    }).compose(form -> attachFiles(ctx, upload, runId, form, false));
     finish(ctx, upload, reply);
   }
 
@@ -207,11 +223,16 @@ public final class UploadRoutes {
 
   // ----- attach mode ------------------------------------------------------------------------------------------
 
-  private Future<Reply> attachFiles(RoutingContext ctx, Upload upload, long runId, MultipartReader.Form form) {
+  /**
+   * @param credentialed whether reporter-role credentials authorise the request without a token (the upload
+   *                     alias); a token that is present must be the run's all the same
+   */
+  private Future<Reply> attachFiles(RoutingContext ctx, Upload upload, long runId, MultipartReader.Form form,
+                                    boolean credentialed) {
     String header = ctx.request().getHeader(IngestRoutes.TOKEN_HEADER);
     String field = form.fields().get(IngestRoutes.TOKEN_FIELD);
     return store.peekRun(runId).compose(run -> {
-      checkToken(runId, run, header, field);
+      checkToken(runId, run, header, field, credentialed);
       IngestRoutes.requireRunning(run);
       List<Incoming> incoming = new ArrayList<>(reports(form));
       incoming.addAll(attachments(form));
@@ -221,7 +242,7 @@ public final class UploadRoutes {
       }
       return prepare(upload, incoming);
     }).compose(prepared -> store.attachFiles(runId, locked -> {
-      checkToken(runId, locked, header, field);
+      checkToken(runId, locked, header, field, credentialed);
       IngestRoutes.requireRunning(locked);
     }, prepared.stream().map(Prepared::artifact).toList(), stored -> place(upload, prepared, stored)))
       .map(attached -> {
@@ -310,8 +331,11 @@ public final class UploadRoutes {
     return contentType.startsWith("video/") ? "video" : "other";
   }
 
-  /** 404 for no run, then the token (header or form field; both and different → 400; none → 401; wrong → 403). */
-  private static void checkToken(long runId, LockedRun run, String header, String field) {
+  /**
+   * 404 for no run, then the token (header or form field; both and different → 400; none → 401 unless the
+   * request is {@code credentialed}; wrong → 403).
+   */
+  private static void checkToken(long runId, LockedRun run, String header, String field, boolean credentialed) {
     if (run == null) {
       throw ApiException.notFound("No run " + runId + ".");
     }
@@ -320,6 +344,9 @@ public final class UploadRoutes {
         + "field differ.");
     }
     String token = header != null ? header : field;
+    if ((token == null || token.isEmpty()) && credentialed) {
+      return;
+    }
     if (token == null || token.isEmpty()) {
       throw ApiException.unauthorized("This run's stream token is required (X-Stream-Token or streamToken).");
     }

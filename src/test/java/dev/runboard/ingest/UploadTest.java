@@ -258,6 +258,25 @@ class UploadTest {
     HttpResponse<Buffer> again = send(client.post("/api/test-runs/upload").bearerTokenAuthentication(reporterKey),
       alias);
     assertThat(again.statusCode()).isEqualTo(409);
+    // The alias is authorised by the token alone, or by reporter-role credentials alone; a present token must be
+    // the run's.
+    Multipart byToken = new Multipart().field("testRunId", Long.toString(runId)).field("streamToken", token)
+      .file("report_bytoken", "a.txt", "text/plain", new byte[] {'a'});
+    assertThat(send(client.post("/api/test-runs/upload"), byToken).statusCode()).isEqualTo(200);
+    Multipart byKey = new Multipart().field("testRunId", Long.toString(runId))
+      .file("report_bykey", "b.txt", "text/plain", new byte[] {'b'});
+    HttpResponse<Buffer> keyOnly = send(client.post("/api/test-runs/upload").bearerTokenAuthentication(reporterKey),
+      byKey);
+    assertThat(keyOnly.statusCode()).as(keyOnly.bodyAsString()).isEqualTo(200);
+    Multipart wrongToken = new Multipart().field("testRunId", Long.toString(runId)).field("streamToken", "nope")
+      .file("report_wrong", "c.txt", "text/plain", new byte[] {'c'});
+    assertThat(send(client.post("/api/test-runs/upload").bearerTokenAuthentication(reporterKey), wrongToken)
+      .statusCode()).isEqualTo(403);
+    Multipart nothing = new Multipart().field("testRunId", Long.toString(runId))
+      .file("report_none", "d.txt", "text/plain", new byte[] {'d'});
+    assertThat(send(client.post("/api/test-runs/upload"), nothing).statusCode()).isEqualTo(401);
+    assertThat(send(client.post("/api/test-runs/upload").bearerTokenAuthentication(viewerKey), nothing)
+      .statusCode()).isEqualTo(403);
 
     client.post("/api/test-runs/" + runId + "/finish").putHeader("X-Stream-Token", token)
       .sendJsonObject(new JsonObject().put("status", "passed")).await();
