@@ -137,6 +137,9 @@ test('the run detail shows results arriving live: running tests, a failure witho
     attempt('tests/checkout.spec.ts', ['checkout', 'applies a coupon'], 'failed', { retry: 0, error: 'timeout' }),
     attempt('tests/checkout.spec.ts', ['checkout', 'applies a coupon'], 'passed', { retry: 1 }),
     attempt('tests/xss.spec.ts', ['rendering', XSS], 'passed'),
+    attempt('tests/checkout.spec.ts', ['checkout', 'known bug'], 'failed', {
+      expectedStatus: 'failed', error: { message: 'the known bug is still there' },
+    }),
   ]);
   await expect(paying).toHaveAttribute('data-status', 'failed');
   await expect(paying.locator('.err-preview')).toHaveText('Expected: "Checkout"');
@@ -154,6 +157,11 @@ test('the run detail shows results arriving live: running tests, a failure witho
   await expect(coupon.locator('.flaky-mark')).toHaveText('flaky');
   await expect(coupon).toContainText('1 retry');
 
+  // test.fail(): an expected failure is not a failure, and it is not in the Failed filter.
+  const knownBug = page.locator('details.test', { hasText: 'known bug' });
+  await expect(knownBug).toHaveAttribute('data-status', 'expectedFailure');
+  await expect(knownBug.locator('.badge')).toHaveText('expected failure');
+
   const xss = page.locator('details.test', { hasText: XSS });
   await expect(xss.locator('.test-title')).toHaveText(`rendering › ${XSS}`);
   await expect(page.locator('#results img')).toHaveCount(0);
@@ -166,7 +174,7 @@ test('the run detail shows results arriving live: running tests, a failure witho
 
   await run.finish('failed', 5400);
   await expect(page.locator('h1 .badge')).toHaveText('failed');
-  await expect(page.locator('details.test')).toHaveCount(5);
+  await expect(page.locator('details.test')).toHaveCount(6);
   expect(await page.evaluate(() => window.notReloaded)).toBe(true);
   await shot(page, 'run-detail');
 });
@@ -234,7 +242,7 @@ test('project, test history, account pages render (screenshots in both themes)',
   await expect(page.locator('a.run-link').first()).toBeVisible();
   await shot(page, 'feed-dark');
   await page.goto(`/runs/${run.id}`);
-  await expect(page.locator('details.test')).toHaveCount(5);
+  await expect(page.locator('details.test')).toHaveCount(6);
   await page.locator('details.test', { hasText: 'pays by card' }).locator('summary').click();
   await shot(page, 'run-detail-dark');
   await page.goto(`/projects/${run.projectId}`);

@@ -75,8 +75,25 @@ export function timeAgo(iso) {
 
 const STATUS_LABELS = {
   running: 'running', passed: 'passed', failed: 'failed', timedout: 'timed out', timedOut: 'timed out',
-  skipped: 'skipped', interrupted: 'interrupted', flaky: 'flaky',
+  skipped: 'skipped', interrupted: 'interrupted', flaky: 'flaky', expectedFailure: 'expected failure',
+  unexpectedPass: 'passed unexpectedly',
 };
+
+/**
+ * What a test's result shows as, by Playwright's outcome: an expected failure (test.fail()) is not a failure, a
+ * test.fail() test that passed is one, flaky is an outcome. Results without an outcome fall back to the status.
+ */
+export function resultStatus(result) {
+  if (!result) return 'running';
+  if (result.status === 'interrupted') return 'interrupted';
+  switch (result.outcome) {
+    case 'flaky': return 'flaky';
+    case 'skipped': return 'skipped';
+    case 'expected': return result.status === 'passed' ? 'passed' : 'expectedFailure';
+    case 'unexpected': return result.status === 'passed' ? 'unexpectedPass' : result.status;
+    default: return result.status === 'passed' && result.retry > 0 ? 'flaky' : result.status;
+  }
+}
 
 /** A coloured status label. */
 export function badge(status, extra) {

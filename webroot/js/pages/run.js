@@ -1,17 +1,28 @@
 // Run detail: summary, live progress and results from the run's stream (init + events, de-duplicated by test and
 // retry; EventSource resumes with Last-Event-ID by itself), filters, grouping, failures with their details.
 import { api } from '../api.js';
-import { h, append, link, badge, formatDuration, formatTime, shortSha, section, errorBox, toast, clear } from '../dom.js';
+import { h, append, link, badge, resultStatus, formatDuration, formatTime, shortSha, section, errorBox, toast, clear }
+  from '../dom.js';
 import { ansiBlock, stripAnsi } from '../ansi.js';
 import { progressBar, counts, runDuration } from '../runs.js';
 
-const FAILED = new Set(['failed', 'timedOut', 'interrupted']);
+const FAILED = new Set(['failed', 'timedOut', 'interrupted', 'unexpectedPass']);
+const PASSED = new Set(['passed', 'expectedFailure']);
 const FILTERS = [
   ['all', 'All'], ['failed', 'Failed'], ['flaky', 'Flaky'], ['running', 'Running'], ['passed', 'Passed'],
   ['skipped', 'Skipped'],
 ];
 const GROUPS = [['none', 'No grouping'], ['file', 'By file'], ['describe', 'By describe block']];
-const ORDER = { failed: 0, timedOut: 0, interrupted: 0, running: 1, flaky: 2, passed: 3, skipped: 4 };
+const ORDER = {
+  failed: 0, timedOut: 0, interrupted: 0, unexpectedPass: 0, running: 1, flaky: 2, passed: 3, expectedFailure: 3,
+  skipped: 4,
+};
+
+/** One attempt on its own: a failure that the test expects (test.fail()) is shown as such, not as a failure. */
+const attemptStatus = (a) => {
+  if (a.status === 'passed') return a.expectedStatus === 'failed' ? 'unexpectedPass' : 'passed';
+  return a.status === a.expectedStatus && a.status !== 'skipped' ? 'expectedFailure' : a.status;
+};
 
 const identity = (file, titlePath, project) => JSON.stringify([file, titlePath, project || '']);
 
@@ -100,14 +111,13 @@ export async function render(view, { params, query, app, page }) {
   const finalOf = (entry) => entry.attempts.size ? entry.attempts.get(Math.max(...entry.attempts.keys())) : null;
   const statusOf = (entry) => {
     if (entry.running && run.status === 'running') return 'running';
-    const final = finalOf(entry);
-    if (!final) return 'running';
-    return final.status === 'passed' && final.retry > 0 ? 'flaky' : final.status;
+    return resultStatus(finalOf(entry));
   };
   const matches = (entry, status) => {
     switch (filter.status) {
       case 'all': return true;
       case 'failed': return FAILED.has(status);
+      case 'passed': return PASSED.has(status);
       default: return status === filter.status;
     }
   };
@@ -176,6 +186,7 @@ export async function render(view, { params, query, app, page }) {
     const count = { all: entries.length, failed: 0, flaky: 0, running: 0, passed: 0, skipped: 0 };
     for (const [, status] of entries) {
       if (FAILED.has(status)) count.failed++;
+      else if (PASSED.has(status)) count.passed++;
       else if (count[status] != null) count[status]++;
       if (status === 'flaky') count.passed++;
     }
@@ -243,7 +254,7 @@ export async function render(view, { params, query, app, page }) {
           status === 'flaky' ? h('span', { class: 'flaky-mark', title: 'Passed on a retry' }, 'flaky') : null,
           retries ? h('span', { class: 'muted retries' }, `${retries} ${retries === 1 ? 'retry' : 'retries'}`) : null,
           h('span', { class: 'num muted' }, status === 'running' ? 'running…' : formatDuration(final && final.duration))),
-        final && final.error && FAILED.has(final.status)
+        final && final.error && FAILED.has(status)
           ? h('span', { class: 'err-preview' }, firstLine(final.error.message || final.error.stack)) : null));
     if (openKeys.has(entry.key)) el.open = true;
     let built = false;
@@ -273,7 +284,7 @@ export async function render(view, { params, query, app, page }) {
     for (const attempt of attempts) {
       const box = h('div', { class: 'attempt' },
         h('h4', null, attempts.length > 1 ? `Attempt ${attempt.retry + 1}${attempt.retry ? ` (retry ${attempt.retry})` : ''}: ` : '',
-          badge(attempt.status), ' ', h('span', { class: 'muted' }, formatDuration(attempt.duration))));
+          badge(attemptStatus(attempt)), ' ', h('span', { class: 'muted' }, formatDuration(attempt.duration))));
       if (attempt.error) {
         if (attempt.error.message) box.append(ansiBlock(attempt.error.message, 'ansi error-message'));
         if (attempt.error.stack && attempt.error.stack !== attempt.error.message) {
@@ -281,7 +292,7 @@ export async function render(view, { params, query, app, page }) {
         }
       }
       if (attempt.steps && attempt.steps.length) {
-        box.append(h('details', { class: 'steps', open: FAILED.has(attempt.status) },
+        box.append(h('details', { class: 'steps', open: FAILED.has(attemptStatus(attempt)) },
           h('summary', null, `Steps (${attempt.steps.length})`),
           h('ol', null, attempt.steps.map((step) => h('li', null, String(step.title ?? ''),
             h('span', { class: 'muted' }, ` ${formatDuration(step.duration)}${step.category ? ` · ${step.category}` : ''}`))))));

@@ -1,6 +1,6 @@
 // One test across runs: a status strip, a duration chart and the history table.
 import { api } from '../api.js';
-import { h, append, link, badge, formatDuration, formatTime, shortSha, section, toast } from '../dom.js';
+import { h, append, link, badge, resultStatus, formatDuration, formatTime, shortSha, section, toast } from '../dom.js';
 import { lineChart } from '../charts.js';
 import { stripAnsi } from '../ansi.js';
 
@@ -39,13 +39,13 @@ export async function render(view, { params, app, page }) {
   const draw = () => {
     const oldestFirst = [...history].reverse();
     strip.replaceChildren(...oldestFirst.map((e) => {
-      const status = e.flaky ? 'flaky' : e.status;
+      const status = resultStatus({ status: e.status, outcome: e.outcome, retry: e.retries });
       return h('a', { href: `/runs/${e.runId}`, dataset: { link: '' }, role: 'listitem', class: `cell st-${status.toLowerCase()}`,
         title: `#${e.runId} ${status} ${formatDuration(e.duration)} · ${formatTime(e.startTime)}`, 'aria-label': `Run ${e.runId}: ${status}` });
     }));
     body.replaceChildren(...history.map((e) => h('tr', null,
       h('td', null, link(`/runs/${e.runId}`, `#${e.runId}`)),
-      h('td', null, badge(e.flaky ? 'flaky' : e.status)),
+      h('td', null, badge(resultStatus({ status: e.status, outcome: e.outcome, retry: e.retries }))),
       h('td', { class: 'num' }, formatDuration(e.duration)),
       h('td', { class: 'num' }, String(e.retries)),
       h('td', null, e.branch || '–'),

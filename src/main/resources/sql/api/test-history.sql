@@ -1,7 +1,7 @@
 -- One test across runs, newest first: $1 test, $2 run id before which the page starts, $3 page size.
 -- Error messages are cut to 2,000 characters (the run's results have them whole).
 SELECT r.run_id, ru.start_time, ru.status AS run_status, ru.branch, ru.metadata #>> '{scm,commit}' AS commit_sha,
-       r.status, r.expected_status, r.duration_ms, r.final_retry, r.attempt_count, r.flaky,
+       r.status, r.expected_status, r.outcome, r.duration_ms, r.final_retry, r.attempt_count, r.flaky,
        left(a.error_message, 2000) AS error_message
 FROM results r
 JOIN runs ru ON ru.id = r.run_id

@@ -2,31 +2,33 @@
 -- counter increments. The caller holds the run's row lock and has computed every value under it.
 WITH new_attempts AS (
   INSERT INTO attempts (run_id, test_id, retry, status, expected_status, duration_ms, line, col, error_message,
-                        error_stack, error_location, steps, annotations, attachments, extra, seq)
+                        error_stack, error_location, steps, annotations, attachments, extra, seq, outcome)
   SELECT $1, a.test_id, a.retry, a.status, a.expected_status, a.duration_ms, a.line, a.col, a.error_message,
          a.error_stack, a.error_location::jsonb, a.steps::jsonb, a.annotations::jsonb, a.attachments::jsonb,
-         a.extra::jsonb, a.seq
+         a.extra::jsonb, a.seq, a.outcome
   FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::int[], $9::text[],
-              $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[])
+              $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[],
+              $17::text[])
     AS a(test_id, retry, status, expected_status, duration_ms, line, col, error_message, error_stack,
-         error_location, steps, annotations, attachments, extra, seq)
+         error_location, steps, annotations, attachments, extra, seq, outcome)
   ON CONFLICT (run_id, test_id, retry) DO NOTHING
 ), new_results AS (
-  INSERT INTO results (run_id, test_id, project_id, final_retry, status, expected_status, duration_ms, attempt_count)
-  SELECT $1, r.test_id, $17, r.final_retry, r.status, r.expected_status, r.duration_ms, r.attempt_count
-  FROM unnest($18::bigint[], $19::int[], $20::text[], $21::text[], $22::bigint[], $23::int[])
-    AS r(test_id, final_retry, status, expected_status, duration_ms, attempt_count)
+  INSERT INTO results (run_id, test_id, project_id, final_retry, status, expected_status, duration_ms, attempt_count,
+                       outcome)
+  SELECT $1, r.test_id, $18, r.final_retry, r.status, r.expected_status, r.duration_ms, r.attempt_count, r.outcome
+  FROM unnest($19::bigint[], $20::int[], $21::text[], $22::text[], $23::bigint[], $24::int[], $25::text[])
+    AS r(test_id, final_retry, status, expected_status, duration_ms, attempt_count, outcome)
   ON CONFLICT (run_id, test_id) DO UPDATE
     SET final_retry = EXCLUDED.final_retry, status = EXCLUDED.status, expected_status = EXCLUDED.expected_status,
-        duration_ms = EXCLUDED.duration_ms, attempt_count = EXCLUDED.attempt_count
+        duration_ms = EXCLUDED.duration_ms, attempt_count = EXCLUDED.attempt_count, outcome = EXCLUDED.outcome
 ), new_events AS (
   INSERT INTO run_events (run_id, seq, type, data)
   SELECT $1, e.seq, e.type, e.data::jsonb
-  FROM unnest($24::bigint[], $25::text[], $26::text[]) AS e(seq, type, data)
+  FROM unnest($26::bigint[], $27::text[], $28::text[]) AS e(seq, type, data)
 )
 UPDATE runs
-SET total = total + $27, passed = passed + $28, failed = failed + $29, timed_out = timed_out + $30,
-    skipped = skipped + $31, interrupted = interrupted + $32, flaky = flaky + $33, attempts = attempts + $34,
-    last_seq = $35, last_activity_at = now()
+SET total = total + $29, passed = passed + $30, failed = failed + $31, timed_out = timed_out + $32,
+    skipped = skipped + $33, interrupted = interrupted + $34, flaky = flaky + $35, attempts = attempts + $36,
+    last_seq = $37, last_activity_at = now()
 WHERE id = $1
 RETURNING total, passed, failed, timed_out, skipped, interrupted, flaky, attempts, expected_tests

@@ -50,7 +50,7 @@ class RunboardNodeTest {
     HttpResponse<Buffer> ready = get("/health/ready");
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(ready.bodyAsJsonObject().getString("status")).isEqualTo("UP");
-    assertThat(ready.bodyAsString()).contains("\"schemaVersion\":\"1\"");
+    assertThat(ready.bodyAsString()).containsPattern("\"schemaVersion\":\"\\d+\"");
   }
 
   @Test
@@ -89,7 +89,7 @@ class RunboardNodeTest {
       try {
         HttpResponse<Buffer> ready = get("/health/ready");
         assertThat(ready.statusCode()).isEqualTo(503);
-        assertThat(ready.bodyAsString()).contains("expected 1");
+        assertThat(ready.bodyAsString()).containsPattern("expected \\d+");
       } finally {
         s.execute("DELETE FROM flyway_schema_history WHERE installed_rank = 999");
       }

@@ -84,6 +84,7 @@ final class ApiRows {
       .put("commit", row.getString("commit_sha"))
       .put("status", row.getString("status"))
       .put("expectedStatus", row.getString("expected_status"))
+      .put("outcome", row.getString("outcome"))
       .put("duration", row.getLong("duration_ms"))
       .put("retries", row.getInteger("final_retry"))
       .put("attempts", row.getInteger("attempt_count"))

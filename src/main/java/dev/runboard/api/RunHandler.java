@@ -36,6 +36,7 @@ final class RunHandler {
   private static final Logger logger = LoggerFactory.getLogger(RunHandler.class);
   static final Set<String> RUN_STATUSES = Set.of("running", "passed", "failed", "timedout", "interrupted");
   static final Set<String> RESULT_STATUSES = Set.of("passed", "failed", "timedOut", "skipped", "interrupted");
+  static final Set<String> OUTCOMES = Set.of("expected", "unexpected", "flaky", "skipped");
 
   private final Pool pool;
   private final Sql<ApiQuery> sql;
@@ -123,15 +124,16 @@ final class RunHandler {
   /** Final attempts, each with {@code earlierAttempts} (the retries before it, oldest first). */
   void listResults(RoutingContext ctx) {
     long runId = Long.parseLong(ctx.pathParam("runId"));
-    QueryParams params = QueryParams.of(ctx, "status", "flaky", "q", "limit", Cursor.PARAM);
+    QueryParams params = QueryParams.of(ctx, "status", "outcome", "flaky", "q", "limit", Cursor.PARAM);
     String[] statuses = params.oneOrMore("status", RESULT_STATUSES);
+    String[] outcomes = params.oneOrMore("outcome", OUTCOMES);
     Boolean flaky = params.bool("flaky");
     String q = params.text("q", 200);
     int limit = params.limit();
     List<Object> after = params.cursor(Cursor.Part.LONG);
     Tuple args = Tuple.tuple().addLong(runId).addArrayOfString(statuses).addBoolean(flaky)
       .addString(q == null ? null : q.toLowerCase(Locale.ROOT)).addLong(after == null ? null : (Long) after.get(0))
-      .addInteger(limit + 1);
+      .addInteger(limit + 1).addArrayOfString(outcomes);
     pool.preparedQuery(sql.get(ApiQuery.RUN_RESULTS_PAGE)).execute(args).compose(rows -> {
       List<JsonObject> results = new ArrayList<>();
       rows.forEach(row -> results.add(ApiRows.result(row)));

@@ -207,9 +207,9 @@ final class IngestValidator {
         reported.put(count, value);
       }
     }
+    // Old reporters' totalTests counts attempts, not tests: it is kept as reported, never as expectedTests.
     NewRun newRun = new NewRun(projectName,
-      string(run, "projectDescription", prefix + "projectDescription", false, 2_000), start, null,
-      reported.containsKey("totalTests") ? reported.getInteger("totalTests") : null,
+      string(run, "projectDescription", prefix + "projectDescription", false, 2_000), start, null, null,
       object(run, "metadata", prefix + "metadata", MAX_METADATA), null, null);
     OffsetDateTime end = start.plusNanos((durationMs == null ? 0 : durationMs) * 1_000_000);
     RunStore.Finish finish = new RunStore.Finish(status, end, durationMs == null ? 0L : durationMs, null);

@@ -2,6 +2,7 @@ package dev.runboard.store;
 
 import dev.runboard.model.AttemptStatus;
 import dev.runboard.model.Counters;
+import dev.runboard.model.Outcome;
 import dev.runboard.model.RunEvent;
 
 import java.util.ArrayList;
@@ -14,23 +15,25 @@ import java.util.Set;
 
 /**
  * What one batch changes, computed from the locked run and the attempts it already has: which attempts are new
- * (a repeated (test, retry) is a duplicate, within the batch too), their seqs, each touched test's result (its
- * final attempt is the highest retry), the counter increments and the events.
+ * (a repeated (test, retry) is a duplicate, within the batch too), their seqs and outcomes, each touched test's
+ * result (its final attempt is the highest retry; its outcome Playwright's, over all its attempts), the counter
+ * increments and the events.
+ *
+ * <p>Counters count each test once: {@code interrupted} when its final attempt is; otherwise by outcome:
+ * {@code skipped}; {@code passed} for expected and flaky; {@code timedOut} or {@code failed} (by the final
+ * attempt's status) for unexpected. {@code flaky} counts flaky outcomes.
  */
 final class BatchPlan {
 
   record StoredAttempt(long testId, int retry, AttemptStatus status, AttemptStatus expectedStatus, long durationMs) {
   }
 
-  record Row(long testId, NewAttempt attempt, Long seq) {
+  /** A new attempt, with its seq (null for one-shot runs) and its test's outcome once it is stored. */
+  record Row(long testId, NewAttempt attempt, Long seq, Outcome outcome) {
   }
 
   record Result(long testId, int finalRetry, AttemptStatus status, AttemptStatus expectedStatus, long durationMs,
-                int attemptCount) {
-
-    boolean flaky() {
-      return status == AttemptStatus.PASSED && finalRetry > 0;
-    }
+                int attemptCount, Outcome outcome) {
   }
 
   private final List<Row> newAttempts;
@@ -78,11 +81,13 @@ final class BatchPlan {
         continue;
       }
       Long attemptSeq = liveEvents ? ++seq : null;
-      rows.add(new Row(testId, attempt, attemptSeq));
-      byTest.computeIfAbsent(testId, k -> new ArrayList<>()).add(new StoredAttempt(testId, attempt.retry(),
-        attempt.status(), attempt.expectedStatus(), attempt.durationMs()));
+      List<StoredAttempt> ofTest = byTest.computeIfAbsent(testId, k -> new ArrayList<>());
+      ofTest.add(new StoredAttempt(testId, attempt.retry(), attempt.status(), attempt.expectedStatus(),
+        attempt.durationMs()));
+      Outcome outcome = result(testId, ofTest).outcome();
+      rows.add(new Row(testId, attempt, attemptSeq, outcome));
       if (liveEvents) {
-        events.add(new RunEvent.TestCompleted(attemptSeq, RowMappers.result(testId, attempt)));
+        events.add(new RunEvent.TestCompleted(attemptSeq, RowMappers.result(testId, attempt, outcome)));
       }
     }
 
@@ -99,11 +104,9 @@ final class BatchPlan {
         d[0]++;
         count(d, after, +1);
       } else {
-        Result previous = result(testId, old);
-        if (previous.finalRetry() != after.finalRetry()) {
-          count(d, previous, -1);
-          count(d, after, +1);
-        }
+        // A late attempt can change the outcome without changing the final attempt: always recount the test.
+        count(d, result(testId, old), -1);
+        count(d, after, +1);
       }
     }
     Counters delta = new Counters(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], null);
@@ -125,19 +128,22 @@ final class BatchPlan {
         last = a;
       }
     }
-    return new Result(testId, last.retry(), last.status(), last.expectedStatus(), last.durationMs(),
-      attempts.size());
+    AttemptStatus expected = last.expectedStatus();
+    Outcome outcome = Outcome.of(expected, attempts.stream().map(StoredAttempt::status).toList());
+    return new Result(testId, last.retry(), last.status(), expected, last.durationMs(), attempts.size(), outcome);
   }
 
   private static void count(int[] d, Result result, int sign) {
-    switch (result.status()) {
-      case PASSED -> d[1] += sign;
-      case FAILED -> d[2] += sign;
-      case TIMED_OUT -> d[3] += sign;
-      case SKIPPED -> d[4] += sign;
-      case INTERRUPTED -> d[5] += sign;
+    if (result.status() == AttemptStatus.INTERRUPTED) {
+      d[5] += sign;
+    } else {
+      switch (result.outcome()) {
+        case SKIPPED -> d[4] += sign;
+        case EXPECTED, FLAKY -> d[1] += sign;
+        case UNEXPECTED -> d[result.status() == AttemptStatus.TIMED_OUT ? 3 : 2] += sign;
+      }
     }
-    if (result.flaky()) {
+    if (result.outcome() == Outcome.FLAKY) {
       d[6] += sign;
     }
   }

@@ -1,6 +1,8 @@
 package dev.runboard.store;
 
 import dev.runboard.bus.EventCodec;
+import dev.runboard.model.AttemptStatus;
+import dev.runboard.model.Outcome;
 import dev.runboard.model.RunEvent;
 import dev.runboard.model.RunSummary;
 import dev.runboard.model.TestResult;
@@ -10,7 +12,9 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The read side that live streams need: a run's snapshot (summary, its last seq, the attempts up to it) and the
@@ -46,16 +50,31 @@ public final class EventLog {
   }
 
   /**
-   * The head's run plus the attempts whose events have a seq up to {@code upToSeq}. Attempts are written in the
-   * same transaction as the seq that covers them, so reading them after the head gives exactly that state.
+   * The head's run plus the attempts whose events have a seq up to {@code upToSeq}, each with its test's outcome
+   * over exactly those attempts. Attempts are written in the same transaction as the seq that covers them, so
+   * reading them after the head gives exactly that state.
    */
   public Future<Snapshot> snapshot(Head head, long upToSeq) {
     return pool.preparedQuery(sql.get(StoreQuery.RUN_RESULTS)).execute(Tuple.of(head.run().id(), upToSeq))
       .map(rows -> {
         List<TestResult> results = new ArrayList<>(rows.size());
         rows.forEach(row -> results.add(RowMappers.result(row)));
-        return new Snapshot(head.run(), upToSeq, results);
+        return new Snapshot(head.run(), upToSeq, withTestOutcomes(results));
       });
+  }
+
+  /** Each attempt with the outcome of its test over all the given attempts (the final one's expected status). */
+  static List<TestResult> withTestOutcomes(List<TestResult> attempts) {
+    Map<Long, TestResult> finals = new HashMap<>();
+    Map<Long, List<AttemptStatus>> statuses = new HashMap<>();
+    for (TestResult a : attempts) {
+      finals.merge(a.testId(), a, (x, y) -> y.retry() > x.retry() ? y : x);
+      statuses.computeIfAbsent(a.testId(), id -> new ArrayList<>()).add(a.status());
+    }
+    Map<Long, Outcome> outcomes = new HashMap<>();
+    finals.forEach((id, last) -> outcomes.put(id, Outcome.of(last.expectedStatus(), statuses.get(id))));
+    return attempts.stream().map(a -> a.outcome() == outcomes.get(a.testId()) ? a
+      : a.withOutcome(outcomes.get(a.testId()))).toList();
   }
 
   /** Up to {@code limit} stored events after {@code afterSeq}, in seq order. */

@@ -2,6 +2,7 @@ package dev.runboard.store;
 
 import dev.runboard.model.AttemptStatus;
 import dev.runboard.model.Counters;
+import dev.runboard.model.Outcome;
 import dev.runboard.model.RunFile;
 import dev.runboard.model.RunStatus;
 import dev.runboard.model.RunSummary;
@@ -42,17 +43,17 @@ final class RowMappers {
       row.getInteger("col"), row.getString("error_message"), row.getString("error_stack"),
       row.getJsonObject("error_location"), (JsonArray) row.getValue("steps"), (JsonArray) row.getValue("annotations"),
       (JsonArray) row.getValue("attachments"), row.getJsonObject("extra"));
-    return result(row.getLong("test_id"), attempt);
+    return result(row.getLong("test_id"), attempt, Outcome.fromWire(row.getString("outcome")));
   }
 
   /** A stored attempt as its wire result: the same code for live events and for rows. */
-  static TestResult result(long testId, NewAttempt attempt) {
+  static TestResult result(long testId, NewAttempt attempt, Outcome outcome) {
     TestKey test = attempt.test();
     TestResult.Error error = attempt.errorMessage() == null && attempt.errorStack() == null ? null
       : new TestResult.Error(attempt.errorMessage(), attempt.errorStack(), attempt.errorLocation());
     return new TestResult(testId, test.title(), test.titlePath(), test.file(), test.playwrightProject(),
       new TestResult.Location(test.file(), attempt.line(), attempt.column()), attempt.retry(), attempt.status(),
-      attempt.expectedStatus(), attempt.durationMs(), error, orEmpty(attempt.steps()),
+      attempt.expectedStatus(), outcome, attempt.durationMs(), error, orEmpty(attempt.steps()),
       orEmpty(attempt.annotations()), orEmpty(attempt.attachments()), attempt.extra());
   }
 

@@ -2,6 +2,7 @@ package dev.runboard.bus;
 
 import dev.runboard.model.AttemptStatus;
 import dev.runboard.model.Counters;
+import dev.runboard.model.Outcome;
 import dev.runboard.model.RunEvent;
 import dev.runboard.model.RunFile;
 import dev.runboard.model.RunStatus;
@@ -25,7 +26,8 @@ class EventCodecTest {
   private static final RunSummary RUN = new RunSummary(7, 2, "shop", RunStatus.FAILED, "2026-12-02T10:00:00Z",
     "2026-12-02T10:01:00Z", 60_000L, COUNTERS, Map.of("ci", Map.of("buildId", "42")));
   private static final TestResult RESULT = new TestResult(11, "pays", List.of("cart", "pays"), "cart.spec.ts", "",
-    new TestResult.Location("cart.spec.ts", 10, 5), 1, AttemptStatus.TIMED_OUT, AttemptStatus.PASSED, 1234,
+    new TestResult.Location("cart.spec.ts", 10, 5), 1, AttemptStatus.TIMED_OUT, AttemptStatus.PASSED,
+    Outcome.UNEXPECTED, 1234,
     new TestResult.Error("Timeout 5000ms exceeded.", "at cart.spec.ts:10:5", null),
     new JsonArray().add(new JsonObject().put("title", "click").put("duration", 3)), new JsonArray(),
     new JsonArray(), null);
@@ -62,6 +64,7 @@ class EventCodecTest {
     JsonObject result = completed.getJsonObject("result");
     assertThat(result.getString("status")).isEqualTo("timedOut");
     assertThat(result.getString("expectedStatus")).isEqualTo("passed");
+    assertThat(result.getString("outcome")).isEqualTo("unexpected");
     assertThat(result.getJsonObject("location")).isEqualTo(new JsonObject().put("file", "cart.spec.ts")
       .put("line", 10).put("column", 5));
     assertThat(result.containsKey("extra")).isFalse();

@@ -116,14 +116,29 @@ class IngestTest {
       + " UNION ALL SELECT seq FROM attempts WHERE run_id = " + runId + " AND seq IS NOT NULL) log";
   }
 
-  /** The counters as computed from scratch over the stored attempts. */
+  /**
+   * The counters as computed from scratch over the stored attempts, with Playwright's outcome rule written again
+   * in SQL (independent of the server's Java and of the stored outcome columns).
+   */
   private static Map<String, Long> truth(long runId) throws SQLException {
-    String sql = "WITH f AS (SELECT DISTINCT ON (test_id) test_id, retry, status FROM attempts WHERE run_id = "
-      + runId + " ORDER BY test_id, retry DESC) SELECT count(*), count(*) FILTER (WHERE status = 'passed'), "
-      + "count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'timedOut'), "
-      + "count(*) FILTER (WHERE status = 'skipped'), count(*) FILTER (WHERE status = 'interrupted'), "
-      + "count(*) FILTER (WHERE status = 'passed' AND retry > 0), "
-      + "(SELECT count(*) FROM attempts WHERE run_id = " + runId + ") FROM f";
+    String sql = "WITH t AS (SELECT (array_agg(status ORDER BY retry DESC))[1] AS final_status, "
+      + "(array_agg(expected_status ORDER BY retry DESC))[1] AS exp, array_agg(status) AS statuses "
+      + "FROM attempts WHERE run_id = " + runId + " GROUP BY test_id), "
+      + "c AS (SELECT final_status, "
+      + "(SELECT count(*) FROM unnest(statuses) x WHERE x = 'skipped' AND exp = 'skipped') AS s, "
+      + "(SELECT count(*) FROM unnest(statuses) x WHERE x NOT IN ('skipped', 'interrupted') AND x = exp) AS e, "
+      + "(SELECT count(*) FROM unnest(statuses) x WHERE x NOT IN ('skipped', 'interrupted') AND x <> exp) AS u "
+      + "FROM t), "
+      + "o AS (SELECT final_status, CASE WHEN e = 0 AND u = 0 THEN 'skipped' WHEN u = 0 THEN 'expected' "
+      + "WHEN e = 0 AND s = 0 THEN 'unexpected' ELSE 'flaky' END AS outcome FROM c) "
+      + "SELECT count(*), "
+      + "count(*) FILTER (WHERE final_status <> 'interrupted' AND outcome IN ('expected', 'flaky')), "
+      + "count(*) FILTER (WHERE final_status NOT IN ('interrupted', 'timedOut') AND outcome = 'unexpected'), "
+      + "count(*) FILTER (WHERE final_status = 'timedOut' AND outcome = 'unexpected'), "
+      + "count(*) FILTER (WHERE final_status <> 'interrupted' AND outcome = 'skipped'), "
+      + "count(*) FILTER (WHERE final_status = 'interrupted'), "
+      + "count(*) FILTER (WHERE outcome = 'flaky'), "
+      + "(SELECT count(*) FROM attempts WHERE run_id = " + runId + ") FROM o";
     try (Connection c = TestDatabase.jdbc(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
       rs.next();
       return Map.of("total", rs.getLong(1), "passed", rs.getLong(2), "failed", rs.getLong(3),
@@ -448,6 +463,56 @@ class IngestTest {
     }
   }
 
+  // ----- outcomes ---------------------------------------------------------------------------------------------
+
+  @Test
+  @DisplayName("outcomes and counters follow Playwright: an expected failure passes, an unexpected pass fails")
+  void outcomes() throws Exception {
+    JsonObject run = startRun("outcomes", null);
+    long runId = run.getLong("runId");
+    String token = run.getString("streamToken");
+    JsonObject expectedFailure = complete("fails as expected", 0, "failed", 5).put("expectedStatus", "failed");
+    JsonObject unexpectedPass = complete("was fixed", 0, "passed", 5).put("expectedStatus", "failed");
+    JsonObject flakyFirst = complete("flaky", 0, "failed", 5);
+    JsonObject timedOut = complete("slow", 0, "timedOut", 1000);
+    JsonObject skipped = complete("skipped", 0, "skipped", 0).put("expectedStatus", "skipped");
+    JsonObject interrupted = complete("cut", 0, "interrupted", 3);
+    HttpResponse<Buffer> first = events(runId, token, batch(expectedFailure, unexpectedPass, flakyFirst, timedOut,
+      skipped, interrupted));
+    assertThat(first.statusCode()).as(first.bodyAsString()).isEqualTo(200);
+    // The flaky test's retry arrives in a later batch and turns its outcome from unexpected to flaky.
+    assertThat(events(runId, token, batch(complete("flaky", 1, "passed", 5))).statusCode()).isEqualTo(200);
+    assertCountersMatchAttempts(runId);
+
+    HttpResponse<Buffer> finished = client.post("/api/test-runs/" + runId + "/finish")
+      .putHeader("X-Stream-Token", token).sendJsonObject(new JsonObject().put("status", "failed")).await();
+    assertThat(finished.bodyAsJsonObject().getJsonObject("counters")).isEqualTo(new JsonObject()
+      .put("total", 6).put("passed", 2).put("failed", 1).put("timedOut", 1).put("skipped", 1).put("interrupted", 1)
+      .put("flaky", 1).put("attempts", 7).put("expectedTests", 3));
+
+    JsonArray results = client.get("/api/test-runs/" + runId + "/results").bearerTokenAuthentication(viewerKey)
+      .send().await().bodyAsJsonObject().getJsonArray("results");
+    Map<String, String> outcomes = new java.util.TreeMap<>();
+    results.forEach(r -> outcomes.put(((JsonObject) r).getString("title"), ((JsonObject) r).getString("outcome")
+      + "/" + ((JsonObject) r).getString("expectedStatus")));
+    assertThat(outcomes).containsExactlyEntriesOf(new java.util.TreeMap<>(Map.of("fails as expected",
+      "expected/failed", "was fixed", "unexpected/failed", "flaky", "flaky/passed", "slow", "unexpected/passed",
+      "skipped", "skipped/skipped", "cut", "skipped/passed")));
+    HttpResponse<Buffer> onlyUnexpected = client.get("/api/test-runs/" + runId + "/results?outcome=unexpected")
+      .bearerTokenAuthentication(viewerKey).send().await();
+    assertThat(onlyUnexpected.bodyAsJsonObject().getJsonArray("results").stream()
+      .map(r -> ((JsonObject) r).getString("title"))).containsExactlyInAnyOrder("was fixed", "slow");
+    JsonObject flaky = results.stream().map(JsonObject.class::cast).filter(r -> r.getString("title").equals("flaky"))
+      .findFirst().orElseThrow();
+    assertThat(flaky.getBoolean("flaky")).isTrue();
+    assertThat(flaky.getJsonArray("earlierAttempts").getJsonObject(0).getString("outcome"))
+      .as("earlier attempts carry the test's outcome").isEqualTo("flaky");
+    assertThat(scalar("SELECT count(*) FROM attempts WHERE run_id = " + runId + " AND retry = 0 AND outcome = "
+      + "'unexpected' AND test_id = (SELECT id FROM tests WHERE title = 'flaky' AND project_id = (SELECT project_id "
+      + "FROM runs WHERE id = " + runId + "))")).as("an attempt keeps the outcome its test had when it was stored")
+      .isEqualTo(1);
+  }
+
   // ----- one-shot submit --------------------------------------------------------------------------------------
 
   @Test
@@ -470,6 +535,8 @@ class IngestTest {
     assertThat(scalar("SELECT count(DISTINCT variant) FROM tests t JOIN attempts a ON a.test_id = t.id WHERE "
       + "a.run_id = " + runId + " AND t.title = 'renders the header'")).isEqualTo(2);
     assertThat(scalar("SELECT last_seq FROM runs WHERE id = " + runId)).isEqualTo(1);
+    assertThat(scalar("SELECT count(*) FROM runs WHERE id = " + runId + " AND expected_tests IS NULL"))
+      .as("an old reporter's totalTests counts attempts: it is not the run's expectedTests").isEqualTo(1);
 
     JsonObject bad = payload.copy();
     bad.put("projectName", "submit-never-made");

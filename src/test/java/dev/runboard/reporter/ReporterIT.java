@@ -268,7 +268,7 @@ class ReporterIT {
         assertThat(List.of(rs.getInt(2), rs.getInt(3), rs.getInt(4), rs.getInt(5), rs.getInt(6), rs.getInt(7),
           rs.getInt(8), rs.getInt(9), rs.getInt(10)))
           .as("total, passed, failed, timedOut, skipped, interrupted, flaky, attempts, expectedTests")
-          .containsExactly(14, 6, 4, 2, 2, 0, 2, 20, 14);
+          .containsExactly(14, 8, 2, 2, 2, 0, 2, 20, 14);
         assertThat(rs.getString(11)).isEqualTo("fixture");
         assertThat(rs.getString(12)).startsWith("it-");
       }

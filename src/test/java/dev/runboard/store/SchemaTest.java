@@ -2,14 +2,20 @@ package dev.runboard.store;
 
 import dev.runboard.TestDatabase;
 import dev.runboard.config.DatabaseUrl;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,15 +26,84 @@ class SchemaTest {
   private static DatabaseUrl url;
 
   @BeforeAll
-  static void migrate() {
+  static void migrate() throws IOException {
     url = TestDatabase.freshDatabase();
-    assertThat(Migrations.migrate(url)).isEqualTo("1");
+    assertThat(Migrations.migrate(url)).isEqualTo(latestVersion());
+  }
+
+  /** The highest {@code V<n>__*.sql} in the sources. */
+  private static String latestVersion() throws IOException {
+    try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration"))) {
+      return Integer.toString(files.map(f -> f.getFileName().toString())
+        .mapToInt(name -> Integer.parseInt(name.substring(1, name.indexOf("__")))).max().orElseThrow());
+    }
   }
 
   @Test
   @DisplayName("migrating again is a no-op")
-  void idempotent() {
-    assertThat(Migrations.migrate(url)).isEqualTo("1");
+  void idempotent() throws IOException {
+    assertThat(Migrations.migrate(url)).isEqualTo(latestVersion());
+  }
+
+  @Test
+  @DisplayName("V2 recomputes stored runs by outcome: expected failures pass, flaky is an outcome")
+  void outcomesMigration() throws SQLException {
+    DatabaseUrl old = TestDatabase.freshDatabase();
+    Flyway.configure().dataSource(old.jdbcUrl(), old.user(), old.password()).locations("classpath:db/migration")
+      .target("1").load().migrate();
+    try (Connection c = TestDatabase.jdbc(old); Statement s = c.createStatement()) {
+      long project = id(s, "INSERT INTO projects (name) VALUES ('v1') RETURNING id");
+      // As v1 stored it: counters by final status, so the expected failure counted as failed.
+      long run = id(s, "INSERT INTO runs (project_id, source, status, start_time, end_time, total, passed, failed, "
+        + "flaky, attempts, expected_tests, last_seq) VALUES (" + project + ", 'upload', 'failed', now(), now(), 4, "
+        + "2, 2, 1, 5, 5, 1) RETURNING id");
+      s.execute("INSERT INTO run_events (run_id, seq, type, data) VALUES (" + run + ", 1, 'run-finished', "
+        + "'{\"seq\": 1, \"run\": {\"id\": " + run + ", \"counters\": {\"failed\": 2}}}')");
+      String[][] attempts = {
+        {"expected failure", "0", "failed", "failed"},
+        {"fixed", "0", "passed", "failed"},
+        {"flaky", "0", "failed", "passed"},
+        {"flaky", "1", "passed", "passed"},
+        {"plain", "0", "passed", "passed"},
+      };
+      for (String[] a : attempts) {
+        long test = id(s, "INSERT INTO tests (project_id, file, title_path, title, identity_hash) VALUES (" + project
+          + ", 'a.spec.ts', ARRAY['" + a[0] + "'], '" + a[0] + "', decode(md5('" + a[0] + "'), 'hex')) "
+          + "ON CONFLICT (project_id, identity_hash, variant) DO UPDATE SET title = EXCLUDED.title RETURNING id");
+        s.execute("INSERT INTO attempts (run_id, test_id, retry, status, expected_status, duration_ms) VALUES ("
+          + run + ", " + test + ", " + a[1] + ", '" + a[2] + "', '" + a[3] + "', 1)");
+        s.execute("INSERT INTO results (run_id, test_id, project_id, final_retry, status, expected_status, "
+          + "duration_ms, attempt_count) VALUES (" + run + ", " + test + ", " + project + ", " + a[1] + ", '" + a[2]
+          + "', '" + a[3] + "', 1, " + (Integer.parseInt(a[1]) + 1) + ") ON CONFLICT (run_id, test_id) DO UPDATE SET "
+          + "final_retry = EXCLUDED.final_retry, status = EXCLUDED.status, attempt_count = 2");
+      }
+    }
+    Migrations.migrate(old);
+    try (Connection c = TestDatabase.jdbc(old); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT total, passed, failed, timed_out, skipped, interrupted, flaky, "
+        + "attempts, expected_tests FROM runs")) {
+        rs.next();
+        assertThat(java.util.Arrays.asList(rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4), rs.getInt(5), rs.getInt(6),
+          rs.getInt(7), rs.getInt(8), rs.getObject(9))).containsExactly(4, 3, 1, 0, 0, 0, 1, 5, null);
+      }
+      assertThat(strings(s, "SELECT t.title || ':' || r.outcome || ':' || r.flaky FROM results r JOIN tests t ON "
+        + "t.id = r.test_id ORDER BY t.title")).containsExactly("expected failure:expected:false",
+        "fixed:unexpected:false", "flaky:flaky:true", "plain:expected:false");
+      assertThat(strings(s, "SELECT t.title || '#' || a.retry || ':' || a.outcome FROM attempts a JOIN tests t ON "
+        + "t.id = a.test_id WHERE t.title = 'flaky' ORDER BY a.retry")).containsExactly("flaky#0:unexpected",
+        "flaky#1:flaky");
+      assertThat(strings(s, "SELECT data #>> '{run,counters,passed}' FROM run_events")).containsExactly("3");
+    }
+  }
+
+  private static List<String> strings(Statement s, String sql) throws SQLException {
+    List<String> out = new java.util.ArrayList<>();
+    try (ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
   }
 
   @Test
@@ -40,12 +115,12 @@ class SchemaTest {
         + ", 'stream', 'running', now()) RETURNING id");
       long test = id(s, "INSERT INTO tests (project_id, file, title_path, title, identity_hash) VALUES (" + project
         + ", 'a.spec.ts', ARRAY['suite', 'works'], 'works', '\\x01') RETURNING id");
-      String attempt = "INSERT INTO attempts (run_id, test_id, retry, status, duration_ms, seq) VALUES (" + run
-        + ", " + test + ", 0, 'passed', 12, 1)";
+      String attempt = "INSERT INTO attempts (run_id, test_id, retry, status, duration_ms, seq, outcome) VALUES ("
+        + run + ", " + test + ", 0, 'passed', 12, 1, 'expected')";
       s.execute(attempt);
       assertThatThrownBy(() -> s.execute(attempt)).isInstanceOf(SQLException.class)
         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("23505"));
-      s.execute(attempt.replace(", 0, 'passed'", ", 1, 'passed'").replace(", 1)", ", 2)"));
+      s.execute(attempt.replace(", 0, 'passed'", ", 1, 'passed'").replace(", 1, 'expected')", ", 2, 'expected')"));
       assertThat(id(s, "SELECT count(*) FROM attempts WHERE run_id = " + run)).isEqualTo(2);
 
       // Deleting the project removes its runs, tests and attempts.
