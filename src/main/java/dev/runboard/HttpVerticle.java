@@ -66,7 +66,7 @@ public class HttpVerticle extends VerticleBase {
   /** Every route of the node; the access matrix test lists them from here. */
   static Future<Router> router(Vertx vertx, AppConfig config, Pool pool, PrometheusMeterRegistry metrics) {
     return Future.all(Schema.create(vertx, pool), Guard.create(vertx, pool, config),
-      IngestRoutes.create(vertx, pool, config), AuthRoutes.create(vertx, pool, config),
+      IngestRoutes.create(vertx, pool, config), AuthRoutes.create(vertx, pool, config, metrics),
       StreamRoutes.create(vertx, pool, config),
       Future.all(UploadRoutes.create(vertx, pool, config), FileRoutes.create(vertx, pool, config),
         ReadRoutes.create(vertx, pool, config))).map(areas -> {

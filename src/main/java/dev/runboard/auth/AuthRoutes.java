@@ -2,6 +2,7 @@ package dev.runboard.auth;
 
 import dev.runboard.config.AppConfig;
 import dev.runboard.store.Sql;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads {@code auth.*} and {@code admin.*}: when {@code admin.username} and {@code admin.password} are set and
  * no account exists, {@link #create} makes that administrator (once, whatever the number of HTTP instances or
- * nodes: the insert is serialised by an advisory lock and only happens while no user exists).
+ * nodes: the insert is serialised by an advisory lock and only happens while no user exists). Reads
+ * {@code auth.hashThreads} and {@code auth.hashQueue} for {@link Passwords}.
  */
 public final class AuthRoutes {
 
@@ -33,15 +35,14 @@ public final class AuthRoutes {
     this.keys = keys;
   }
 
-  public static Future<AuthRoutes> create(Vertx vertx, Pool pool, AppConfig config) {
-    return Future.all(Sql.load(vertx, AuthQuery.class), Passwords.create(vertx)).compose(loaded -> {
-      Sql<AuthQuery> sql = loaded.resultAt(0);
-      Passwords passwords = loaded.resultAt(1);
-      return createConfiguredAdministrator(pool, sql, config, passwords).map(v -> new AuthRoutes(
+  /** {@code metrics} (null when metrics are off) receives the password-hashing meters. */
+  public static Future<AuthRoutes> create(Vertx vertx, Pool pool, AppConfig config, MeterRegistry metrics) {
+    Passwords passwords = Passwords.create(vertx, config, metrics);
+    return Sql.load(vertx, AuthQuery.class).compose(sql -> createConfiguredAdministrator(pool, sql, config, passwords)
+      .map(v -> new AuthRoutes(
         new SessionHandler(pool, sql, config, passwords),
         new UserHandler(pool, sql, config, passwords),
-        new ApiKeyHandler(pool, sql)));
-    });
+        new ApiKeyHandler(pool, sql))));
   }
 
   public void mount(Router router, Guard guard) {
@@ -73,7 +74,7 @@ public final class AuthRoutes {
       if (rows.iterator().next().getBoolean("any_user")) {
         return Future.succeededFuture();
       }
-      return passwords.hash(config.adminPassword())
+      return passwords.hashAtStart(config.adminPassword())
         .compose(hash -> pool.withTransaction(tx -> SessionHandler.createFirstAdministrator(tx, sql, username, hash)))
         .onSuccess(user -> {
           if (user != null) {

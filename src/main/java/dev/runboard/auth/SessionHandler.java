@@ -74,7 +74,7 @@ final class SessionHandler {
         signedIn.user().id());
       ctx.response().addCookie(SessionCookie.create(signedIn.token(), config));
       Responses.sendJson(ctx, 201, signedIn.user().toJson());
-    }).onFailure(ctx::fail);
+    }).onFailure(e -> Passwords.fail(ctx, e));
   }
 
   /** Inserts the first administrator unless a user exists, serialised with every other setup; null if one did. */
@@ -124,7 +124,7 @@ final class SessionHandler {
         ctx.response().addCookie(SessionCookie.create(signedIn.token(), config));
         Responses.sendJson(ctx, 200, signedIn.user().toJson());
       })
-      .onFailure(ctx::fail);
+      .onFailure(e -> Passwords.fail(ctx, e));
   }
 
   private static void failLogin(RoutingContext ctx) {
