@@ -40,7 +40,7 @@ public final class AuthRoutes {
     Passwords passwords = Passwords.create(vertx, config, metrics);
     return Sql.load(vertx, AuthQuery.class).compose(sql -> createConfiguredAdministrator(pool, sql, config, passwords)
       .map(v -> new AuthRoutes(
-        new SessionHandler(pool, sql, config, passwords),
+        new SessionHandler(vertx, pool, sql, config, passwords),
         new UserHandler(pool, sql, config, passwords),
         new ApiKeyHandler(pool, sql))));
   }
