@@ -26,7 +26,7 @@ record Services(Vertx vertx, AppConfig config, Pool pool, Stores stores, Account
   static Future<Services> create(Vertx vertx, AppConfig config, PrometheusMeterRegistry metrics) {
     Pool pool = Pools.shared(vertx, config);
     Future<Stores> stores = Stores.load(vertx, pool);
-    Future<Accounts> accounts = Accounts.load(vertx, pool, config);
+    Future<Accounts> accounts = Accounts.load(vertx, pool, config, metrics);
     return Future.all(stores, accounts).map(loaded -> new Services(vertx, config, pool, stores.result(),
       accounts.result(), new FilesystemStorage(vertx, config.storageDir()), new EventPublisher(vertx.eventBus()),
       new FileUrls(), metrics));

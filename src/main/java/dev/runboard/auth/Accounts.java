@@ -2,6 +2,7 @@ package dev.runboard.auth;
 
 import dev.runboard.config.AppConfig;
 import dev.runboard.store.Sql;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
@@ -10,19 +11,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The accounts area's shared parts, built once per verticle instance: its SQL, the password hasher and the
- * {@link Guard} that every router puts in front of its routes. Reads {@code auth.*} and {@code admin.*}.
+ * {@link Guard} that every router puts in front of its routes. Reads {@code auth.*} (hashing: {@code auth.hashThreads},
+ * {@code auth.hashQueue}) and {@code admin.*}.
  */
 public final class Accounts {
 
   private static final Logger logger = LoggerFactory.getLogger(Accounts.class);
 
+  final Vertx vertx;
   final Pool pool;
   final Sql<AuthQuery> sql;
   final Passwords passwords;
   final AppConfig config;
   private final Guard guard;
 
-  private Accounts(Pool pool, Sql<AuthQuery> sql, Passwords passwords, AppConfig config) {
+  private Accounts(Vertx vertx, Pool pool, Sql<AuthQuery> sql, Passwords passwords, AppConfig config) {
+    this.vertx = vertx;
     this.pool = pool;
     this.sql = sql;
     this.passwords = passwords;
@@ -30,9 +34,10 @@ public final class Accounts {
     this.guard = new Guard(pool, sql, config);
   }
 
-  public static Future<Accounts> load(Vertx vertx, Pool pool, AppConfig config) {
-    return Future.all(Sql.load(vertx, AuthQuery.class), Passwords.create(vertx))
-      .map(loaded -> new Accounts(pool, loaded.resultAt(0), loaded.resultAt(1), config));
+  /** {@code metrics} (null when metrics are off) receives the password-hashing meters. */
+  public static Future<Accounts> load(Vertx vertx, Pool pool, AppConfig config, MeterRegistry metrics) {
+    Passwords passwords = Passwords.create(vertx, config, metrics);
+    return Sql.load(vertx, AuthQuery.class).map(sql -> new Accounts(vertx, pool, sql, passwords, config));
   }
 
   public Guard guard() {
@@ -48,7 +53,7 @@ public final class Accounts {
     if (config.adminUsername().isEmpty() || config.adminPassword().isEmpty()) {
       return Future.succeededFuture();
     }
-    return load(vertx, pool, config).compose(Accounts::seedConfiguredAdministrator);
+    return load(vertx, pool, config, null).compose(Accounts::seedConfiguredAdministrator);
   }
 
   private Future<Void> seedConfiguredAdministrator() {
@@ -57,7 +62,7 @@ public final class Accounts {
       if (rows.iterator().next().getBoolean("any_user")) {
         return Future.succeededFuture();
       }
-      return passwords.hash(config.adminPassword())
+      return passwords.hashAtStart(config.adminPassword())
         .compose(hash -> pool.withTransaction(tx -> SessionHandler.createFirstAdministrator(tx, sql, username, hash)))
         .onSuccess(user -> {
           if (user != null) {

@@ -16,7 +16,8 @@ public final class AuthRoutes {
   private final ApiKeyHandler keys;
 
   public AuthRoutes(Accounts accounts) {
-    this.sessions = new SessionHandler(accounts.pool, accounts.sql, accounts.config, accounts.passwords);
+    this.sessions = new SessionHandler(accounts.vertx, accounts.pool, accounts.sql, accounts.config,
+      accounts.passwords);
     this.users = new UserHandler(accounts.pool, accounts.sql, accounts.config, accounts.passwords);
     this.keys = new ApiKeyHandler(accounts.pool, accounts.sql);
   }

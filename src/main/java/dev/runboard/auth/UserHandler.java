@@ -65,7 +65,7 @@ final class UserHandler {
           user.id(), user.role().wireName());
         Responses.sendJson(ctx, 201, user.toJson());
       })
-      .onFailure(ctx::fail);
+      .onFailure(e -> Passwords.fail(ctx, e));
   }
 
   /** {@code {role?, password?}}: at least one. A new password ends the account's sessions. */
@@ -103,7 +103,7 @@ final class UserHandler {
       logger.info("User {} updated account {} (user {}, role {})", Guard.principal(ctx).username(), user.username(),
         user.id(), user.role().wireName());
       Responses.sendJson(ctx, 200, user.toJson());
-    }).onFailure(ctx::fail);
+    }).onFailure(e -> Passwords.fail(ctx, e));
   }
 
   void deleteUser(RoutingContext ctx) {

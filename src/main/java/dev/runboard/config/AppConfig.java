@@ -49,6 +49,8 @@ public final class AppConfig {
   public static final String AUTH_SESSION_MAX_AGE = "auth.sessionMaxAge";
   public static final String AUTH_SECURE_COOKIE = "auth.secureCookie";
   public static final String AUTH_MIN_PASSWORD_LENGTH = "auth.minPasswordLength";
+  public static final String AUTH_HASH_THREADS = "auth.hashThreads";
+  public static final String AUTH_HASH_QUEUE = "auth.hashQueue";
   public static final String ADMIN_USERNAME = "admin.username";
   public static final String ADMIN_PASSWORD = "admin.password";
   public static final String INGEST_MAX_START_BYTES = "ingest.maxStartBytes";
@@ -99,6 +101,10 @@ public final class AppConfig {
     new Key(AUTH_SECURE_COOKIE, Type.BOOL, false, "Mark the session cookie `Secure` (always on when "
       + "`http.publicUrl` is https)"),
     new Key(AUTH_MIN_PASSWORD_LENGTH, Type.POSITIVE, 10, "Minimum length of a password (characters)"),
+    new Key(AUTH_HASH_THREADS, Type.COUNT, 0, "Threads that hash passwords (Argon2id, 19 MiB each); 0: half the "
+      + "CPU cores, at least 1"),
+    new Key(AUTH_HASH_QUEUE, Type.COUNT, 64, "Password hashes that may wait for one of those threads; a login, "
+      + "setup or password change beyond that gets 503 with `Retry-After`"),
     new Key(ADMIN_USERNAME, Type.STRING, "", "With `admin.password`: the administrator created at start "
       + "when no user exists yet (unattended installs)"),
     new Key(ADMIN_PASSWORD, Type.STRING, "", "Password of that administrator; set it through the environment"),
@@ -320,6 +326,16 @@ public final class AppConfig {
 
   public int minPasswordLength() {
     return json.getInteger(AUTH_MIN_PASSWORD_LENGTH);
+  }
+
+  /** {@code auth.hashThreads}, or half the cores (at least one) when it is 0. */
+  public int hashThreads() {
+    int configured = json.getInteger(AUTH_HASH_THREADS);
+    return configured == 0 ? Math.max(1, Runtime.getRuntime().availableProcessors() / 2) : configured;
+  }
+
+  public int hashQueue() {
+    return json.getInteger(AUTH_HASH_QUEUE);
   }
 
   public String adminUsername() {

@@ -66,7 +66,11 @@ class AppConfigTest {
     "auth.sessionIdleTimeout|0s",
     "auth.sessionMaxAge|forever",
     "auth.secureCookie|1",
-    "auth.minPasswordLength|0"
+    "auth.minPasswordLength|0",
+    "auth.hashThreads|-1",
+    "auth.hashThreads|half",
+    "auth.hashQueue|-1",
+    "auth.hashQueue|2000"
   })
   void badValueNamesTheKey(String key, String value) {
     assertThatThrownBy(() -> AppConfig.of(new JsonObject().put(key, value)))
@@ -95,6 +99,17 @@ class AppConfigTest {
     assertThat(config.minPasswordLength()).isEqualTo(10);
     assertThat(config.secureCookie()).isFalse();
     assertThat(AppConfig.of(new JsonObject().put("http.publicUrl", "https://rb.example.com")).secureCookie()).isTrue();
+  }
+
+  @Test
+  @DisplayName("password hashing gets half the cores (at least one thread) unless set, and 64 waiting hashes")
+  void passwordHashing() {
+    AppConfig defaults = AppConfig.of(new JsonObject());
+    assertThat(defaults.hashThreads()).isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+    assertThat(defaults.hashQueue()).isEqualTo(64);
+    AppConfig set = AppConfig.of(new JsonObject().put("auth.hashThreads", "3").put("auth.hashQueue", 0));
+    assertThat(set.hashThreads()).isEqualTo(3);
+    assertThat(set.hashQueue()).isZero();
   }
 
   @Test
