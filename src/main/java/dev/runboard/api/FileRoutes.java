@@ -15,6 +15,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,7 +62,7 @@ public final class FileRoutes {
 
   private void serveFile(RoutingContext ctx) {
     long id = Long.parseLong(ctx.pathParam("artifactId"));
-    String rest = ctx.pathParam("*") == null ? "" : ctx.pathParam("*");
+    String rest = ctx.pathParam("*") == null ? "" : decodePath(ctx.pathParam("*"));
     store.find(id).compose(artifact -> {
       if (artifact == null) {
         throw ApiException.notFound("No file " + id + ".");
@@ -88,6 +93,34 @@ public final class FileRoutes {
       String type = artifact.archive() ? MimeMapping.mimeTypeForFilename(found.name()) : artifact.contentType();
       return new Target(found, withCharset(type == null ? "application/octet-stream" : type), policy);
     });
+  }
+
+  /** A URL path as the entry name it encodes: percent-escapes decoded as UTF-8 (a malformed one is 400). */
+  static String decodePath(String raw) {
+    if (raw.indexOf('%') < 0) {
+      return raw;
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c != '%') {
+        bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+        continue;
+      }
+      int hi = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 1), 16) : -1;
+      int lo = hi < 0 ? -1 : Character.digit(raw.charAt(i + 2), 16);
+      if (lo < 0) {
+        throw ApiException.validation("path", "The path has a malformed percent-escape.");
+      }
+      bytes.write(hi * 16 + lo);
+      i += 2;
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+    } catch (CharacterCodingException e) {
+      throw ApiException.validation("path", "The path's percent-escapes are not UTF-8.");
+    }
   }
 
   /** A URL path inside a report as a relative path: no {@code ..}, backslash, NUL or absolute path (400). */

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads a {@code multipart/form-data} request body as it arrives, chunked or not: file parts are streamed to
@@ -51,6 +52,8 @@ final class MultipartReader {
   private final Path dir;
   private final long maxBytes;
   private final int maxFieldBytes;
+  /** Parts read as text fields even when sent as files ({@code curl -F testRun=@testRun.json}). */
+  private final Set<String> textParts;
   private final byte[] delimiter;
   private final Promise<Form> promise = Promise.promise();
   private final Map<String, String> fields = new LinkedHashMap<>();
@@ -79,8 +82,9 @@ final class MultipartReader {
   private long partSize;
 
   private MultipartReader(Vertx vertx, HttpServerRequest request, Path dir, long maxBytes, int maxFieldBytes,
-                          String boundary) {
+                          Set<String> textParts, String boundary) {
     this.vertx = vertx;
+    this.textParts = textParts;
     this.request = request;
     this.dir = dir;
     this.maxBytes = maxBytes;
@@ -97,7 +101,8 @@ final class MultipartReader {
    * 415 (not multipart), 413 (over {@code maxBytes}, too many parts), or 400 (malformed, a text field over
    * {@code maxFieldBytes}, a field sent twice). The future completes only once no file is open any more.
    */
-  static Future<Form> read(Vertx vertx, HttpServerRequest request, Path dir, long maxBytes, int maxFieldBytes) {
+  static Future<Form> read(Vertx vertx, HttpServerRequest request, Path dir, long maxBytes, int maxFieldBytes,
+                           Set<String> textParts) {
     String boundary;
     try {
       boundary = boundary(request.getHeader("Content-Type"));
@@ -109,7 +114,7 @@ final class MultipartReader {
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
-    MultipartReader reader = new MultipartReader(vertx, request, dir, maxBytes, maxFieldBytes, boundary);
+    MultipartReader reader = new MultipartReader(vertx, request, dir, maxBytes, maxFieldBytes, textParts, boundary);
     request.pause();
     reader.paused = true;
     request.handler(reader::onData);
@@ -348,7 +353,7 @@ final class MultipartReader {
     partContentType = contentType;
     partSize = 0;
     String fileName = fileName(disposition);
-    if (fileName == null) {
+    if (fileName == null || textParts.contains(name)) {
       partFileName = null;
       partText = new ByteArrayOutputStream();
       return;

@@ -67,6 +67,9 @@ public final class UploadRoutes {
   private static final Pattern ATTACHMENT = Pattern.compile("attachment_\\d{1,9}");
   private static final Pattern CONTENT_TYPE = Pattern.compile("[A-Za-z0-9!#$&^_.+-]{1,60}/[A-Za-z0-9!#$&^_.+-]{1,60}");
   private static final int MAX_ATTACHMENTS = 10_000;
+  /** Form fields that may also come as file parts ({@code curl -F testRun=@testRun.json}): read as text. */
+  private static final Set<String> TEXT_PARTS = Set.of("projectName", "testRun", "testCases", "attachments",
+    "testRunId", IngestRoutes.TOKEN_FIELD);
 
   private final Vertx vertx;
   private final RunStore store;
@@ -115,7 +118,7 @@ public final class UploadRoutes {
       throw ApiException.unauthorized("Credentials are required (or, with testRunId, the run's stream token).");
     }
     Upload upload = new Upload();
-    Future<Reply> reply = MultipartReader.read(vertx, ctx.request(), upload.temp, maxUploadBytes, maxFieldBytes)
+    Future<Reply> reply = MultipartReader.read(vertx, ctx.request(), upload.temp, maxUploadBytes, maxFieldBytes, TEXT_PARTS)
       .compose(form -> {
         String runIdText = form.fields().get("testRunId");
         if (runIdText == null) {
@@ -155,7 +158,7 @@ public final class UploadRoutes {
         checkToken(runId, run, header, null, false);
         IngestRoutes.requireRunning(run);
       }
-      return MultipartReader.read(vertx, ctx.request(), upload.temp, maxUploadBytes, maxFieldBytes);
+      return MultipartReader.read(vertx, ctx.request(), upload.temp, maxUploadBytes, maxFieldBytes, TEXT_PARTS);
     }).compose(form -> attachFiles(ctx, upload, runId, form, false));
     finish(ctx, upload, reply);
   }
