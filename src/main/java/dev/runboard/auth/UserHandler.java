@@ -68,7 +68,11 @@ final class UserHandler {
       .onFailure(e -> Passwords.fail(ctx, e));
   }
 
-  /** {@code {role?, password?}}: at least one. A new password ends the account's sessions. */
+  /**
+   * {@code {role?, password?}}: at least one. A new password (an administrator's reset: the account may be
+   * compromised) ends the account's sessions and revokes its API keys, and with them the stream tokens of the runs
+   * they started.
+   */
   void updateUser(RoutingContext ctx) {
     long userId = Guard.parseId(ctx.pathParam("userId"));
     findUser(pool, AuthQuery.FIND_USER, userId).compose(existing -> {
@@ -95,7 +99,8 @@ final class UserHandler {
           if (hash != null) {
             changed = changed
               .compose(v -> tx.preparedQuery(sql.get(AuthQuery.UPDATE_USER_PASSWORD)).execute(Tuple.of(userId, hash)))
-              .compose(v -> tx.preparedQuery(sql.get(AuthQuery.DELETE_USER_SESSIONS)).execute(Tuple.of(userId)));
+              .compose(v -> tx.preparedQuery(sql.get(AuthQuery.DELETE_USER_SESSIONS)).execute(Tuple.of(userId)))
+              .compose(v -> tx.preparedQuery(sql.get(AuthQuery.REVOKE_USER_API_KEYS)).execute(Tuple.of(userId)));
           }
           return changed.compose(v -> findUser(tx, AuthQuery.FIND_USER, userId));
         }))));

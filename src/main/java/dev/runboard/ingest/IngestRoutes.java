@@ -10,7 +10,11 @@ import dev.runboard.config.AppConfig;
 import dev.runboard.model.RunEvent;
 import dev.runboard.model.RunEvent.RunUpdate;
 import dev.runboard.model.RunSummary;
+import dev.runboard.auth.Principal;
+import dev.runboard.auth.Role;
+import dev.runboard.store.ForeignRunException;
 import dev.runboard.store.LockedRun;
+import dev.runboard.store.Starter;
 import dev.runboard.store.NewAttempt;
 import dev.runboard.store.RunConflictException;
 import dev.runboard.store.RunStore;
@@ -71,7 +75,7 @@ public final class IngestRoutes {
   private void startRun(RoutingContext ctx) {
     var run = IngestValidator.start(JsonInput.parseObject(ctx.body().buffer()));
     String token = Secrets.newSecret("");
-    store.startRun(run, Secrets.hash(token))
+    store.startRun(run, Secrets.hash(token), starter(ctx))
       .onSuccess(started -> {
         RunSummary summary = started.run();
         if (started.created()) {
@@ -80,7 +84,8 @@ public final class IngestRoutes {
         Responses.sendJson(ctx, started.created() ? 201 : 200, new JsonObject()
           .put("runId", summary.id()).put("projectId", summary.projectId()).put("streamToken", token));
       })
-      .onFailure(e -> ctx.fail(e instanceof RunConflictException ? ApiException.conflict(e.getMessage()) : e));
+      .onFailure(e -> ctx.fail(e instanceof RunConflictException ? ApiException.conflict(e.getMessage())
+        : e instanceof ForeignRunException ? ApiException.forbidden(e.getMessage()) : e));
   }
 
   private void appendEvents(RoutingContext ctx) {
@@ -131,7 +136,8 @@ public final class IngestRoutes {
     String projectName = JsonInput.string(body, "projectName", "projectName", true, 100);
     IngestValidator.Submit submit = IngestValidator.submit(projectName, body, "", body.get("testCases"),
       "testCases");
-    store.submitRun(submit.run(), "submit", submit.finish(), submit.reportedCounts(), submit.entries())
+    store.submitRun(submit.run(), "submit", submit.finish(), submit.reportedCounts(), submit.entries(),
+        starter(ctx))
       .onSuccess(run -> {
         events.publish(RunUpdate.of(RunUpdate.SUBMITTED, run));
         Responses.sendJson(ctx, 201, new JsonObject().put("success", true).put("testRunId", run.id())
@@ -162,6 +168,21 @@ public final class IngestRoutes {
     if (!Secrets.matches(token, run.streamTokenHash())) {
       throw ApiException.forbidden("This is not the current stream token of run " + run.id() + ".");
     }
+    requireAuthority(run);
+  }
+
+  /** A stream token derives from the credentials that started its run: it ends when they are revoked. */
+  static void requireAuthority(LockedRun run) {
+    if (!run.authorityHolds()) {
+      throw ApiException.forbidden("The account or API key that started run " + run.id() + " was revoked, "
+        + "deleted or lost the reporter role: its stream tokens no longer work.");
+    }
+  }
+
+  /** The caller of a reporter route, as the store records who started a run. */
+  static Starter starter(RoutingContext ctx) {
+    Principal principal = Guard.principal(ctx);
+    return new Starter(principal.userId(), principal.apiKeyId(), principal.role() == Role.ADMINISTRATOR);
   }
 
   static void requireRunning(LockedRun run) {

@@ -16,6 +16,7 @@ import dev.runboard.store.NewArtifact;
 import dev.runboard.store.NewAttempt;
 import dev.runboard.store.RunConflictException;
 import dev.runboard.store.RunStore;
+import dev.runboard.store.Starter;
 import dev.runboard.store.StoredArtifact;
 import dev.runboard.store.TestKey;
 import dev.runboard.web.ApiException;
@@ -126,7 +127,7 @@ public final class UploadRoutes {
             throw ApiException.unauthorized("A one-shot upload needs reporter-role credentials: an API key or a "
               + "session.");
           }
-          return submitUpload(upload, form);
+          return submitUpload(upload, form, IngestRoutes.starter(ctx));
         }
         if (form.fields().containsKey("testRun") || form.fields().containsKey("testCases")) {
           throw ApiException.validation("testRunId", "testRunId attaches files to a running run: send it without "
@@ -176,7 +177,7 @@ public final class UploadRoutes {
 
   // ----- one-shot upload --------------------------------------------------------------------------------------
 
-  private Future<Reply> submitUpload(Upload upload, MultipartReader.Form form) {
+  private Future<Reply> submitUpload(Upload upload, MultipartReader.Form form, Starter starter) {
     Map<String, String> fields = form.fields();
     String projectName = text(fields, "projectName", true, 100);
     JsonNode testRun = json(fields, "testRun");
@@ -191,7 +192,7 @@ public final class UploadRoutes {
     requireKnownParts(form, incoming);
     return prepare(upload, incoming).compose(prepared ->
       store.submitUpload(submit.run(), submit.finish(), submit.reportedCounts(), submit.entries(),
-        prepared.stream().map(Prepared::artifact).toList(), stored -> place(upload, prepared, stored)))
+        prepared.stream().map(Prepared::artifact).toList(), starter, stored -> place(upload, prepared, stored)))
       .map(uploaded -> {
         RunSummary run = uploaded.run();
         events.publish(RunUpdate.of(RunUpdate.SUBMITTED, run));
@@ -356,6 +357,7 @@ public final class UploadRoutes {
     if (!Secrets.matches(token, run.streamTokenHash())) {
       throw ApiException.forbidden("This is not the current stream token of run " + run.id() + ".");
     }
+    IngestRoutes.requireAuthority(run);
   }
 
   // ----- parts shared by both modes ---------------------------------------------------------------------------

@@ -59,32 +59,40 @@ public final class RunStore {
 
   /**
    * Creates the run (and its project on first use), or, for a {@code runKey} whose run is still running,
-   * resumes it with the new token. A {@code runKey} of a finished run fails with {@link RunConflictException}.
+   * resumes it with the new token. A {@code runKey} of another account's run fails with
+   * {@link ForeignRunException} (unless the starter is an administrator), one of a finished run with
+   * {@link RunConflictException}.
    */
-  public Future<Started> startRun(NewRun run, byte[] tokenHash) {
-    return pool.withTransaction(conn -> startRun(conn, run, tokenHash))
+  public Future<Started> startRun(NewRun run, byte[] tokenHash, Starter starter) {
+    return pool.withTransaction(conn -> startRun(conn, run, tokenHash, starter))
       .recover(e -> isUniqueViolation(e) && run.runKey() != null
         // Two starts with one runKey raced; the loser finds the winner's run now.
-        ? pool.withTransaction(conn -> startRun(conn, run, tokenHash)) : Future.failedFuture(e));
+        ? pool.withTransaction(conn -> startRun(conn, run, tokenHash, starter)) : Future.failedFuture(e));
   }
 
-  private Future<Started> startRun(SqlConnection conn, NewRun run, byte[] tokenHash) {
+  private Future<Started> startRun(SqlConnection conn, NewRun run, byte[] tokenHash, Starter starter) {
     return upsertProject(conn, run).compose(projectId -> {
       if (run.runKey() == null) {
-        return insertRun(conn, projectId, run, tokenHash).compose(id -> startedRun(conn, id, true));
+        return insertRun(conn, projectId, run, tokenHash, starter).compose(id -> startedRun(conn, id, true));
       }
       return query(conn, StoreQuery.FIND_KEYED_RUN, Tuple.of(projectId, run.runKey())).compose(rows -> {
         if (!rows.iterator().hasNext()) {
-          return insertRun(conn, projectId, run, tokenHash).compose(id -> startedRun(conn, id, true));
+          return insertRun(conn, projectId, run, tokenHash, starter).compose(id -> startedRun(conn, id, true));
         }
         Row existing = rows.iterator().next();
         long id = existing.getLong("id");
+        Long owner = existing.getLong("started_by_user");
+        if (owner != null && owner != starter.userId() && !starter.administrator()) {
+          // runKeys can be guessed (CI build numbers): another account must not take the run and its token over.
+          return Future.failedFuture(new ForeignRunException(
+            "Run " + id + " with this runKey was started by another account."));
+        }
         if (!RunStatus.fromWire(existing.getString("status")).running()) {
           return Future.failedFuture(new RunConflictException(
             "Run " + id + " with this runKey has already finished; use a new runKey."));
         }
-        return query(conn, StoreQuery.ROTATE_STREAM_TOKEN, Tuple.of(id, Buffer.buffer(tokenHash)))
-          .compose(v -> startedRun(conn, id, false));
+        return query(conn, StoreQuery.ROTATE_STREAM_TOKEN, Tuple.of(id, Buffer.buffer(tokenHash),
+          starter.apiKeyId())).compose(v -> startedRun(conn, id, false));
       });
     });
   }
@@ -98,19 +106,21 @@ public final class RunStore {
       .map(rows -> rows.iterator().next().getLong("id"));
   }
 
-  private Future<Long> insertRun(SqlConnection conn, long projectId, NewRun run, byte[] tokenHash) {
-    return insertRun(conn, projectId, "stream", RunStatus.RUNNING, run, null, null, null, tokenHash, 0);
+  private Future<Long> insertRun(SqlConnection conn, long projectId, NewRun run, byte[] tokenHash,
+                                 Starter starter) {
+    return insertRun(conn, projectId, "stream", RunStatus.RUNNING, run, null, null, null, tokenHash, 0, starter);
   }
 
   private Future<Long> insertRun(SqlConnection conn, long projectId, String source, RunStatus status, NewRun run,
                                  OffsetDateTime endTime, Long durationMs, JsonObject reportedCounts,
-                                 byte[] tokenHash, long lastSeq) {
+                                 byte[] tokenHash, long lastSeq, Starter starter) {
     Tuple params = Tuple.tuple()
       .addValue(projectId).addValue(source).addValue(run.runKey()).addValue(status.wire())
       .addValue(run.startTime()).addValue(endTime).addValue(durationMs).addValue(run.expectedTests())
       .addValue(run.metadata() == null ? new JsonObject() : run.metadata()).addValue(reportedCounts)
       .addValue(run.reporterVersion()).addValue(run.playwrightVersion())
-      .addValue(tokenHash == null ? null : Buffer.buffer(tokenHash)).addValue(lastSeq);
+      .addValue(tokenHash == null ? null : Buffer.buffer(tokenHash)).addValue(lastSeq)
+      .addValue(starter.userId()).addValue(starter.apiKeyId());
     return query(conn, StoreQuery.INSERT_RUN, params).map(rows -> rows.iterator().next().getLong("id"));
   }
 
@@ -159,7 +169,7 @@ public final class RunStore {
       Buffer hash = row.getBuffer("stream_token_hash");
       return new LockedRun(row.getLong("id"), row.getLong("project_id"), row.getString("project_name"),
         RunStatus.fromWire(row.getString("status")), hash == null ? null : hash.getBytes(), row.getLong("last_seq"),
-        RowMappers.counters(row));
+        RowMappers.counters(row), row.getBoolean("authority_holds"));
     });
   }
 
@@ -318,10 +328,10 @@ public final class RunStore {
    * runs, and the run's event log gets its {@code run-finished} event (seq 1).
    */
   public Future<RunSummary> submitRun(NewRun run, String source, Finish finish, JsonObject reportedCounts,
-                                      List<NewAttempt> entries) {
+                                      List<NewAttempt> entries, Starter starter) {
     List<NewAttempt> attempts = withVariants(entries);
-    return pool.withTransaction(conn -> insertSubmitted(conn, run, source, finish, reportedCounts, attempts)
-      .map(Submitted::run));
+    return pool.withTransaction(conn -> insertSubmitted(conn, run, source, finish, reportedCounts, attempts,
+      starter).map(Submitted::run));
   }
 
   /** A one-shot run inside its transaction: its summary and the test ids of its (variant-numbered) attempts. */
@@ -329,13 +339,13 @@ public final class RunStore {
   }
 
   private Future<Submitted> insertSubmitted(SqlConnection conn, NewRun run, String source, Finish finish,
-                                            JsonObject reportedCounts, List<NewAttempt> attempts) {
+                                            JsonObject reportedCounts, List<NewAttempt> attempts, Starter starter) {
     return upsertProject(conn, run).compose(projectId ->
       insertRun(conn, projectId, source, finish.status(), run, finish.endTime(), finish.durationMs(),
-        reportedCounts, null, 1).compose(runId -> {
+        reportedCounts, null, 1, starter).compose(runId -> {
           // Seq 1 is the run-finished event; one-shot runs have no live events before it.
           LockedRun fresh = new LockedRun(runId, projectId, run.projectName(), finish.status(), null, 1,
-            new Counters(0, 0, 0, 0, 0, 0, 0, 0, run.expectedTests()));
+            new Counters(0, 0, 0, 0, 0, 0, 0, 0, run.expectedTests()), true);
           Future<Map<TestKey, Long>> ids = attempts.isEmpty() ? Future.succeededFuture(Map.of())
             : testIds(conn, projectId, attempts).compose(found ->
               writeBatch(conn, fresh, BatchPlan.of(fresh, attempts, found, List.of(), false)).map(found));
@@ -356,10 +366,11 @@ public final class RunStore {
    * written; its failure rolls everything back (and it removes what it placed).
    */
   public Future<Uploaded> submitUpload(NewRun run, Finish finish, JsonObject reportedCounts,
-                                       List<NewAttempt> entries, List<NewArtifact> files,
+                                       List<NewAttempt> entries, List<NewArtifact> files, Starter starter,
                                        Function<List<StoredArtifact>, Future<Void>> place) {
     List<NewAttempt> attempts = withVariants(entries);
-    return pool.withTransaction(conn -> insertSubmitted(conn, run, "upload", finish, reportedCounts, attempts)
+    return pool.withTransaction(conn -> insertSubmitted(conn, run, "upload", finish, reportedCounts, attempts,
+      starter)
       .compose(submitted -> {
         long runId = submitted.run().id();
         List<Long> testIds = new ArrayList<>();
