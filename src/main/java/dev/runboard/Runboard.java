@@ -1,6 +1,7 @@
 package dev.runboard;
 
 import dev.runboard.config.AppConfig;
+import dev.runboard.config.DatabaseUrl;
 import dev.runboard.maintenance.SweeperVerticle;
 import dev.runboard.store.EmbeddedDatabase;
 import dev.runboard.store.MigrationVerticle;
@@ -49,7 +50,9 @@ public final class Runboard {
     EmbeddedDatabase embedded = null;
     if (config.embeddedDatabase()) {
       embedded = EmbeddedDatabase.start(config.dataDir().resolve("postgres"), config.embeddedDbPort());
-      config = config.with(AppConfig.DB_URL, embedded.url().toString());
+      DatabaseUrl url = embedded.url();
+      config = config.with(AppConfig.DB_URL, url.toString()).with(AppConfig.DB_USER, url.user())
+        .with(AppConfig.DB_PASSWORD, url.password());
     }
     PrometheusMeterRegistry metrics = config.metricsEnabled()
       ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
