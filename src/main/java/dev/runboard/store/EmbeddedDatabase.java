@@ -14,6 +14,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -22,12 +23,15 @@ import java.util.Map;
  * <p>Its data directory is kept across restarts, and it is durable: zonky starts PostgreSQL with {@code -F}
  * (no fsync) and {@code synchronous_commit=off}; both are turned back on so that a result acknowledged to a
  * reporter survives a crash. It listens on the loopback interface only, and only to its superuser with the
- * password in {@code superuser.password} ({@link SuperuserAccess}).
+ * password in {@code superuser.password} ({@link SuperuserAccess}). A server left running by a Runboard process
+ * that was killed is stopped before the start ({@link StalePostmaster}).
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 
   private static final Logger logger = LoggerFactory.getLogger(EmbeddedDatabase.class);
   static final String DATABASE = "runboard";
+  /** Long enough for crash recovery (replaying the WAL since the last checkpoint) after a hard stop. */
+  private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
   /** Server settings, the same at every start: zonky's own defaults (UTC) and what Runboard needs. */
   private static final Map<String, String> SERVER_CONFIG = Map.of(
     "timezone", "UTC",
@@ -55,6 +59,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     Path absolute = directory.toAbsolutePath().normalize();
     Files.createDirectories(absolute);
     boolean fresh = !Files.exists(absolute.resolve("PG_VERSION"));
+    StalePostmaster.stopIfRunning(absolute);
     SuperuserAccess access = SuperuserAccess.load(absolute);
     EmbeddedPostgres postgres = launch(absolute, port, access);
     EmbeddedDatabase database = new EmbeddedDatabase(absolute, postgres, access.password());
@@ -74,6 +79,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
       .setDataDirectory(directory)
       .setCleanDataDirectory(false)
       .setPgBinaryResolver(PostgresBinaries.INSTANCE)
+      .setPGStartupWait(STARTUP_WAIT)
       .setConnectConfig("password", access.password())
       // After initdb, before the server starts: nothing ever listens while the database trusts anyone.
       .setDataDirectoryCustomizer(dir -> {
