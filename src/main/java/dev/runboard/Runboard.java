@@ -19,6 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -109,6 +111,14 @@ public final class Runboard {
 
   public AppConfig config() {
     return config;
+  }
+
+  /**
+   * Completes, with the reason, when the node cannot go on: its embedded database died and could not be brought
+   * back. Never completes with an external database (the pool reconnects when that one is back).
+   */
+  public CompletionStage<String> fatalError() {
+    return embedded != null ? embedded.gaveUp() : new CompletableFuture<>();
   }
 
   /**
