@@ -9,6 +9,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -62,7 +63,7 @@ final class StalePostmaster {
     try {
       List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
       pid = lines.isEmpty() ? -1 : Long.parseLong(lines.get(0).strip());
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (NumberFormatException e) {
       return Optional.empty(); // being written, or damaged: PostgreSQL itself decides at start
@@ -71,35 +72,44 @@ final class StalePostmaster {
     if (process.isEmpty()) {
       return Optional.empty(); // PostgreSQL removes a lock file whose process is gone by itself
     }
-    if (runsIn(process.get(), directory)) {
-      return process;
-    }
-    // The pid was reused by an unrelated process (after a reboot, say): PostgreSQL would take it for another
-    // server and refuse to start. No postmaster uses this directory, or its own pid would be in the file.
-    logger.warn("Removing stale {} in {}: process {} is not a PostgreSQL server of this directory", PID_FILE,
-      directory, pid);
-    Files.deleteIfExists(pidFile);
-    return Optional.empty();
+    return switch (identify(process.get(), directory)) {
+      case OURS -> process;
+      case UNKNOWN -> Optional.empty(); // a process just ending, say: PostgreSQL's own checks decide at start
+      case OTHER -> {
+        // The pid was reused by an unrelated process (after a reboot, say): PostgreSQL would take it for another
+        // server and refuse to start. No postmaster uses this directory, or its own pid would be in the file.
+        logger.warn("Removing stale {} in {}: process {} is not a PostgreSQL server of this directory", PID_FILE,
+          directory, pid);
+        Files.deleteIfExists(pidFile);
+        yield Optional.empty();
+      }
+    };
   }
 
-  /** Whether {@code process} is a {@code postgres} whose working directory is {@code directory}. */
-  private static boolean runsIn(ProcessHandle process, Path directory) {
-    boolean postgres = process.info().command()
-      .map(command -> Path.of(command).getFileName().toString().equals("postgres")).orElse(false);
-    if (!postgres) {
-      return false;
+  private enum Identity { OURS, OTHER, UNKNOWN }
+
+  /** Whether {@code process} is a {@code postgres} working in {@code directory}, something else, or unknowable. */
+  private static Identity identify(ProcessHandle process, Path directory) {
+    Optional<String> command = process.info().command();
+    if (command.isEmpty()) {
+      return Identity.UNKNOWN; // not ours to inspect, or a zombie
     }
-    // A postmaster works in its data directory (Linux shows it in /proc; elsewhere, its -D argument).
+    if (!Path.of(command.get()).getFileName().toString().equals("postgres")) {
+      return Identity.OTHER;
+    }
+    // A postmaster works in its data directory: Linux shows it in /proc. Elsewhere only a -D argument naming this
+    // directory is conclusive.
     try {
-      Path cwd = Path.of("/proc", Long.toString(process.pid()), "cwd");
       if (Files.exists(Path.of("/proc/self/cwd"))) {
-        return Files.isSameFile(cwd, directory);
+        return Files.isSameFile(Path.of("/proc", Long.toString(process.pid()), "cwd"), directory)
+          ? Identity.OURS : Identity.OTHER;
       }
       List<String> args = List.of(process.info().arguments().orElse(new String[0]));
       int d = args.indexOf("-D");
-      return d >= 0 && d + 1 < args.size() && Files.isSameFile(Path.of(args.get(d + 1)), directory);
+      return d >= 0 && d + 1 < args.size() && Files.isSameFile(Path.of(args.get(d + 1)), directory)
+        ? Identity.OURS : Identity.UNKNOWN;
     } catch (IOException e) {
-      return false;
+      return Identity.UNKNOWN;
     }
   }
 
