@@ -255,7 +255,7 @@ public final class Bench {
     nodeA = track(Node.runboard("runboard-a", jar, dataA, portA,
       Map.of("RUNBOARD_DB_EMBEDDED_PORT", Integer.toString(pgPortA)), logs));
     if (db == null) {
-      db = new Db(pgPortA);
+      db = new Db(pgPortA, Files.readString(dataA.resolve("postgres/superuser.password")).strip());
       // pg_stat_statements, for the time per statement behind each figure (needs a restart to load).
       db.exec("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
       db.exec("ALTER SYSTEM SET pg_stat_statements.track = 'all'");
@@ -279,6 +279,7 @@ public final class Bench {
   Node clusterNode(String name, int hzPort, String members, String cluster) throws Exception {
     return track(Node.runboard(name, jar, tmp.resolve(name), Node.freePort(), Map.of(
       "RUNBOARD_DB_URL", "postgresql://postgres@127.0.0.1:" + pgPortA + "/runboard",
+      "RUNBOARD_DB_PASSWORD", db.password,
       "RUNBOARD_CLUSTER_ENABLED", "true", "RUNBOARD_CLUSTER_NAME", cluster,
       "RUNBOARD_CLUSTER_HOST", "127.0.0.1", "RUNBOARD_CLUSTER_PORT", Integer.toString(hzPort),
       "RUNBOARD_CLUSTER_MEMBERS", members), logs));

@@ -16,13 +16,16 @@ import java.util.Base64;
 final class Db {
 
   final int port;
+  /** The superuser's password, from {@code <data dir>/postgres/superuser.password}. */
+  final String password;
 
-  Db(int port) {
+  Db(int port, String password) {
     this.port = port;
+    this.password = password;
   }
 
   Connection connect() throws SQLException {
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/runboard?user=postgres");
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/runboard", "postgres", password);
   }
 
   long scalar(String sql, Object... params) throws SQLException {

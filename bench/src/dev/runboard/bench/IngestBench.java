@@ -318,7 +318,7 @@ final class IngestBench {
     Pool pool = PgBuilder.pool()
       .with(new io.vertx.sqlclient.PoolOptions().setMaxSize(8))
       .connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(b.pgPortA).setDatabase("runboard")
-        .setUser("postgres").setCachePreparedStatements(true))
+        .setUser("postgres").setPassword(b.db.password).setCachePreparedStatements(true))
       .using(b.vertx).build();
     try {
       // Open the 8 connections before timing.

@@ -223,7 +223,7 @@ final class ReadBench {
     MultiMap headers = Http.bearer(b.viewerKey);
     Pool pool = probe.http() ? null : PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(1))
       .connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(b.pgPortA).setDatabase("runboard")
-        .setUser("postgres").setCachePreparedStatements(true)).using(b.vertx).build();
+        .setUser("postgres").setPassword(b.db.password).setCachePreparedStatements(true)).using(b.vertx).build();
     System.err.println("bench: read " + probe.name());
     // Streams end with their response; a new connection each time, as an EventSource makes.
     Http http = probe.name().contains("SSE") ? sseHttp : apiHttp;

@@ -7,14 +7,17 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Boot: load and validate the configuration, start the node, and stop it gracefully on SIGTERM or SIGINT.
- * A bad configuration value ends the process with exit code 2 and one line naming the key.
+ * A bad configuration value ends the process with exit code 2 and one line naming the key; an embedded database
+ * that died and could not be restarted stops the node gracefully and ends the process with exit code 3.
  */
 public final class Main {
 
   private static final Logger logger = LoggerFactory.getLogger(Main.class);
+  private static final int EXIT_DATABASE_LOST = 3;
 
   private Main() {
   }
@@ -43,12 +46,21 @@ public final class Main {
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "runboard-shutdown-hook"));
+    AtomicReference<String> fatal = new AtomicReference<>();
+    node.fatalError().thenAccept(reason -> {
+      fatal.set(reason);
+      stopRequested.countDown();
+    });
     try {
       stopRequested.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     node.stop();
+    if (fatal.get() != null) {
+      logger.error("Runboard exits with code {}: {}", EXIT_DATABASE_LOST, fatal.get());
+      System.exit(EXIT_DATABASE_LOST);
+    }
     System.exit(0);
   }
 }

@@ -2,6 +2,7 @@ package dev.runboard;
 
 import dev.runboard.auth.Accounts;
 import dev.runboard.config.AppConfig;
+import dev.runboard.config.DatabaseUrl;
 import dev.runboard.maintenance.SweeperVerticle;
 import dev.runboard.store.EmbeddedDatabase;
 import dev.runboard.store.MigrationVerticle;
@@ -22,6 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -54,7 +57,9 @@ public final class Runboard {
     EmbeddedDatabase embedded = null;
     if (config.embeddedDatabase()) {
       embedded = EmbeddedDatabase.start(config.dataDir().resolve("postgres"), config.embeddedDbPort());
-      config = config.with(AppConfig.DB_URL, embedded.url().toString());
+      DatabaseUrl url = embedded.url();
+      config = config.with(AppConfig.DB_URL, url.toString()).with(AppConfig.DB_USER, url.user())
+        .with(AppConfig.DB_PASSWORD, url.password());
     }
     PrometheusMeterRegistry metrics = config.metricsEnabled()
       ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
@@ -117,6 +122,14 @@ public final class Runboard {
 
   public AppConfig config() {
     return config;
+  }
+
+  /**
+   * Completes, with the reason, when the node cannot go on: its embedded database died and could not be brought
+   * back. Never completes with an external database (the pool reconnects when that one is back).
+   */
+  public CompletionStage<String> fatalError() {
+    return embedded != null ? embedded.gaveUp() : new CompletableFuture<>();
   }
 
   /**

@@ -55,7 +55,8 @@ class EmbeddedRestartTest {
   }
 
   private static Connection connect(Runboard node) throws Exception {
-    return TestDatabase.jdbc(DatabaseUrl.parse(node.config().dbUrl()));
+    AppConfig config = node.config();
+    return TestDatabase.jdbc(DatabaseUrl.parse(config.dbUrl()).withCredentials(config.dbUser(), config.dbPassword()));
   }
 
   private static String single(Statement s, String sql) throws Exception {

@@ -3,17 +3,24 @@ package dev.runboard.web;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import io.vertx.sqlclient.DatabaseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
+
 /**
  * The one failure handler of every router: renders any failure as the protocol's JSON error body.
- * A client's mistake keeps its 4xx; anything unexpected is logged with the request line and answered with a
- * plain 500 {@code internal}, never with a stack trace.
+ * A client's mistake keeps its 4xx; a database that cannot be reached (down, restarting, shutting down) is a 503
+ * {@code unavailable} with {@code Retry-After}; anything unexpected is logged with the request line and answered
+ * with a plain 500 {@code internal}, never with a stack trace.
  */
 public final class FailureHandler implements Handler<RoutingContext> {
 
   private static final Logger logger = LoggerFactory.getLogger(FailureHandler.class);
+  private static final String RETRY_AFTER_SECONDS = "5";
 
   @Override
   public void handle(RoutingContext ctx) {
@@ -29,11 +36,36 @@ public final class FailureHandler implements Handler<RoutingContext> {
       error = fromStatus(http.getStatusCode());
     } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       error = fromStatus(ctx.statusCode());
+    } else if (databaseUnavailable(failure)) {
+      logger.debug("{} {}: database unavailable: {}", ctx.request().method(), ctx.request().path(),
+        failure.toString());
+      ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
+      error = new ApiException(503, "unavailable", "The database is unavailable; try again shortly.", null);
     } else {
       logger.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
       error = new ApiException(500, "internal", "The server failed to handle this request.", null);
     }
     Responses.sendError(ctx, error);
+  }
+
+  /**
+   * Whether {@code failure} (or a cause) says the database cannot be reached now, rather than that the request or
+   * the code is wrong: no connection (refused, reset, closed), SQLSTATE class 08 (connection exception),
+   * 57P01/57P02 (the server is shutting down) and 57P03 (cannot connect now: starting up, recovering).
+   */
+  static boolean databaseUnavailable(Throwable failure) {
+    int depth = 0;
+    for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
+      if (t instanceof SocketException || t instanceof ClosedChannelException
+        || t instanceof ClosedConnectionException) {
+        return true;
+      }
+      if (t instanceof DatabaseException db && db.getSqlState() != null) {
+        String state = db.getSqlState();
+        return state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03");
+      }
+    }
+    return false;
   }
 
   static ApiException fromStatus(int status) {
