@@ -25,6 +25,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.PlatformHandler;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +62,7 @@ public final class IngestRoutes {
       .handler(jsonBody(limits.submitBytes())).handler(this::submitRun);
     // Events
     guard.protect(router.post("/api/test-runs/:runId/events"), Access.STREAM_TOKEN)
+      .handler((PlatformHandler) this::checkHeaderToken)
       .handler(jsonBody(limits.eventsBytes())).handler(this::appendEvents);
     guard.protect(router.post("/api/test-runs/:runId/finish"), Access.STREAM_TOKEN)
       .handler(jsonBody(limits.startBytes())).handler(this::finishRun);
@@ -149,6 +151,39 @@ public final class IngestRoutes {
   // ----- checks -----------------------------------------------------------------------------------------------
 
   /**
+   * With the token in the header, the run, the token and the run's state are checked before the body is read: a
+   * finished run answers 409 (not 413 for a body over the limit), and a stranger's body is not read at all. The
+   * same checks run again under the run's lock once the body is in.
+   */
+  private void checkHeaderToken(RoutingContext ctx) {
+    String header = ctx.request().getHeader(TOKEN_HEADER);
+    if (header == null) {
+      ctx.next();
+      return;
+    }
+    long runId = Long.parseLong(ctx.pathParam("runId"));
+    boolean pause = !ctx.request().isEnded();
+    if (pause) {
+      ctx.request().pause();
+    }
+    store.peekRun(runId).onComplete(peeked -> {
+      if (pause) {
+        ctx.request().resume();
+      }
+      try {
+        if (peeked.failed()) {
+          throw peeked.cause();
+        }
+        checkToken(ctx, peeked.result(), Parsed.empty());
+        requireRunning(peeked.result());
+        ctx.next();
+      } catch (Throwable e) {
+        ctx.fail(e);
+      }
+    });
+  }
+
+  /**
    * 404 for no run, then the token: from {@value #TOKEN_HEADER} or the body's {@value #TOKEN_FIELD} (both and
    * different → 400), missing → 401, not the run's current token → 403.
    */
@@ -222,6 +257,11 @@ public final class IngestRoutes {
 
     interface Reader<T> {
       T read(ObjectNode body);
+    }
+
+    /** No body yet: no token field, nothing to report. */
+    static <T> Parsed<T> empty() {
+      return new Parsed<>(null, null, null);
     }
 
     static <T> Parsed<T> of(RoutingContext ctx, Reader<T> reader) {

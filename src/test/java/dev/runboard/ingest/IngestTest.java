@@ -400,7 +400,7 @@ class IngestTest {
   }
 
   @Test
-  @DisplayName("a chunked body over the limit is refused with 413 while it is read")
+  @DisplayName("a chunked body over the limit is refused with 413 while it is read; a finished run says 409 first")
   void oversizeChunkedBody(Vertx vertx) throws Exception {
     JsonObject started = startRun("oversize", null);
     long runId = started.getLong("runId");
@@ -417,6 +417,22 @@ class IngestTest {
         return request.end("{}]}").compose(v -> request.response()).map(HttpClientResponse::statusCode);
       }).await(10, TimeUnit.SECONDS);
     assertThat(status).isEqualTo(413);
+
+    // With the token in the header, a finished run answers 409 before the body is read, over its limit or not.
+    client.post("/api/test-runs/" + runId + "/finish").putHeader("X-Stream-Token", started.getString("streamToken"))
+      .sendJsonObject(new JsonObject().put("status", "passed")).await();
+    int finished = http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+        .setPort(node.port()).setURI("/api/test-runs/" + runId + "/events")
+        .putHeader("X-Stream-Token", started.getString("streamToken")))
+      .compose(request -> {
+        request.setChunked(true);
+        request.write("{\"testCases\": [");
+        for (int i = 0; i < 4_000; i++) {
+          request.write("{\"title\": \"" + "x".repeat(90) + "\", \"location\": \"a:1\"},");
+        }
+        return request.end("{}]}").compose(v -> request.response()).map(HttpClientResponse::statusCode);
+      }).await(10, TimeUnit.SECONDS);
+    assertThat(finished).isEqualTo(409);
     http.close();
   }
 
