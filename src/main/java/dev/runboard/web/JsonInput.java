@@ -1,8 +1,12 @@
 package dev.runboard.web;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,33 +15,83 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Reads request bodies strictly: bytes are parsed by Jackson (invalid UTF-8 and duplicate keys are errors, not
- * replaced or merged), and each accessor checks one field, failing with {@code validation_failed} and the
- * field's dotted path. Nothing is read into memory beyond the body the route's limit allowed.
+ * Reads request bodies strictly and checks them one field at a time, failing with {@code validation_failed} and
+ * the field's dotted path ({@code testCases[3].steps[0].title}).
+ *
+ * <p>Parsing: JSON routes take {@code Content-Type: application/json} (charset utf-8 only; a missing header is
+ * read as JSON), else 415. The bytes must be strict UTF-8 (a leading UTF-8 byte order mark is skipped; UTF-16 and
+ * UTF-32 are refused), keys must not repeat, and the limits below hold; every violation is a 400, never a 500.
  */
 public final class JsonInput {
 
-  private static final ObjectMapper mapper = JsonMapper.builder()
+  /** Objects and arrays nest at most this deep (the body itself is level 1). */
+  public static final int MAX_DEPTH = 64;
+  /** Characters of one number literal. */
+  public static final int MAX_NUMBER_LENGTH = 1_000;
+  /** Characters of one string value (fields have smaller limits of their own). */
+  public static final int MAX_STRING_LENGTH = 20_000_000;
+  /** Characters of one object key. */
+  public static final int MAX_KEY_LENGTH = 50_000;
+
+  private static final ObjectMapper mapper = JsonMapper.builder(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH)
+        .maxNumberLength(MAX_NUMBER_LENGTH).maxStringLength(MAX_STRING_LENGTH).maxNameLength(MAX_KEY_LENGTH).build())
+      .build())
     .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
     .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
     .build();
 
-  static {
-    mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
+  private JsonInput() {
   }
 
-  private JsonInput() {
+  // ----- parsing ----------------------------------------------------------------------------------------------
+
+  /** The body of a JSON route (after its BodyHandler): 415 unless it is JSON, then {@link #parseObject}. */
+  public static ObjectNode body(RoutingContext ctx) {
+    requireJsonMediaType(ctx.request().getHeader("Content-Type"));
+    return parseObject(ctx.body() == null ? null : ctx.body().buffer());
+  }
+
+  /**
+   * {@code application/json}, with at most a {@code charset=utf-8} parameter of note (others are ignored); no
+   * header at all is taken as JSON. Anything else is 415 {@code unsupported_media_type}.
+   */
+  public static void requireJsonMediaType(String contentType) {
+    if (contentType == null) {
+      return;
+    }
+    String[] parts = contentType.split(";");
+    if (!parts[0].trim().equalsIgnoreCase("application/json")) {
+      throw ApiException.unsupportedMediaType("The body must be JSON (Content-Type: application/json), got '"
+        + abbreviate(contentType) + "'.");
+    }
+    for (int i = 1; i < parts.length; i++) {
+      int eq = parts[i].indexOf('=');
+      if (eq > 0 && parts[i].substring(0, eq).trim().equalsIgnoreCase("charset")) {
+        String charset = parts[i].substring(eq + 1).trim();
+        if (charset.length() >= 2 && charset.startsWith("\"") && charset.endsWith("\"")) {
+          charset = charset.substring(1, charset.length() - 1);
+        }
+        if (!charset.equalsIgnoreCase("utf-8")) {
+          throw ApiException.unsupportedMediaType("JSON bodies are UTF-8 only, got charset=" + abbreviate(charset)
+            + ".");
+        }
+      }
+    }
   }
 
   /** Parses a body that must be a JSON object; an empty or unparseable body is {@code invalid_json}. */
@@ -49,12 +103,32 @@ public final class JsonInput {
     return (ObjectNode) node;
   }
 
-  /** Parses the text of a form field that must hold JSON. */
+  /**
+   * Parses the text of a form field that must hold JSON (a multipart part already decoded as strict UTF-8).
+   * Every problem, also a limit, is {@code validation_failed} naming the field (or the place inside it).
+   */
   public static JsonNode parseText(String text, String field) {
+    String json = text == null ? "" : text.startsWith("\uFEFF") ? text.substring(1) : text;
+    if (json.indexOf('\0') >= 0) {
+      throw ApiException.validation(field, field + " is not valid JSON: it holds a NUL character (JSON text must be "
+        + "UTF-8, not UTF-16 or UTF-32).");
+    }
+    JsonParser parser = null;
     try {
-      return mapper.readTree(text == null ? "" : text);
+      parser = mapper.createParser(json);
+      JsonNode node = mapper.readTree(parser);
+      if (node == null || node.isMissingNode()) {
+        throw ApiException.validation(field, field + " is empty; JSON is expected.");
+      }
+      return node;
+    } catch (StreamConstraintsException e) {
+      throw overLimit(e, parser, field);
+    } catch (JsonProcessingException e) {
+      throw ApiException.validation(field, field + " is not valid JSON" + at(e.getLocation()) + ".");
     } catch (IOException e) {
       throw ApiException.validation(field, field + " is not valid JSON.");
+    } finally {
+      close(parser);
     }
   }
 
@@ -62,19 +136,108 @@ public final class JsonInput {
     if (bytes.length == 0) {
       throw ApiException.invalidJson("The body is empty; a JSON object is expected.");
     }
+    requireUtf8(bytes);
+    JsonParser parser = null;
     try {
-      JsonNode node = mapper.readTree(bytes);
+      parser = mapper.createParser(bytes); // skips one leading UTF-8 byte order mark, as RFC 8259 allows
+      JsonNode node = mapper.readTree(parser);
       if (node == null || node.isMissingNode()) {
         throw ApiException.invalidJson("The body is empty; a JSON object is expected.");
       }
       return node;
+    } catch (StreamConstraintsException e) {
+      throw overLimit(e, parser, "");
     } catch (JsonProcessingException e) {
-      throw ApiException.invalidJson("The body is not valid JSON (line " + e.getLocation().getLineNr()
-        + ", column " + e.getLocation().getColumnNr() + ").");
+      throw ApiException.invalidJson("The body is not valid JSON" + at(e.getLocation()) + ".");
     } catch (IOException e) {
       throw ApiException.invalidJson("The body is not valid JSON.");
+    } finally {
+      close(parser);
     }
   }
+
+  /**
+   * JSON bodies are UTF-8 (RFC 8259). A NUL byte cannot occur in UTF-8 JSON but fills UTF-16 and UTF-32 text, so
+   * it tells those apart from other bad bytes.
+   */
+  private static void requireUtf8(byte[] bytes) {
+    int b0 = bytes[0] & 0xff;
+    int b1 = bytes.length > 1 ? bytes[1] & 0xff : -1;
+    if ((b0 == 0xfe && b1 == 0xff) || (b0 == 0xff && b1 == 0xfe)) {
+      throw ApiException.invalidJson("The body must be UTF-8; it starts with a UTF-16 or UTF-32 byte order mark.");
+    }
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == 0) {
+        throw ApiException.invalidJson("The body must be UTF-8; byte " + i + " is 0x00 (UTF-16 or UTF-32 text?).");
+      }
+    }
+    int bad = Utf8.firstInvalid(bytes, 0, bytes.length);
+    if (bad >= 0) {
+      throw ApiException.invalidJson("The body is not valid UTF-8 (byte " + bad + ": 0x"
+        + Integer.toHexString(bytes[bad] & 0xff) + ").");
+    }
+  }
+
+  /** A limit of the parser (depth, number, string or key length) as a 400 naming the place it was hit. */
+  private static ApiException overLimit(StreamConstraintsException e, JsonParser parser, String base) {
+    JsonStreamContext context = parser == null ? null : parser.getParsingContext();
+    String problem = String.valueOf(e.getOriginalMessage());
+    String at = pathOf(context, base, !problem.startsWith("Name length"));
+    String where = at.isEmpty() ? "The body" : at;
+    String message;
+    if (problem.contains("nesting depth")) {
+      message = where + " is nested deeper than " + MAX_DEPTH + " levels of objects and arrays.";
+    } else if (problem.startsWith("Number value length")) {
+      message = where + " is a number of more than " + MAX_NUMBER_LENGTH + " characters.";
+    } else if (problem.startsWith("String value length")) {
+      message = where + " is a string of more than " + MAX_STRING_LENGTH + " characters.";
+    } else if (problem.startsWith("Name length")) {
+      message = where + " has a key of more than " + MAX_KEY_LENGTH + " characters.";
+    } else {
+      message = where + " is over a limit of the JSON parser.";
+    }
+    return ApiException.validation(at.isEmpty() ? null : at, message);
+  }
+
+  /** The dotted path of the parser's position ({@code testCases[3].steps}), below {@code base}. */
+  private static String pathOf(JsonStreamContext context, String base, boolean withCurrent) {
+    Deque<String> segments = new ArrayDeque<>();
+    for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+      if (c == context && !withCurrent) {
+        continue;
+      }
+      if (c.inArray()) {
+        if (c.hasCurrentIndex()) {
+          segments.addFirst("[" + c.getCurrentIndex() + "]");
+        }
+      } else if (c.getCurrentName() != null) {
+        String name = c.getCurrentName();
+        segments.addFirst("." + (name.length() > 100 ? name.substring(0, 100) + "…" : name));
+      }
+    }
+    StringBuilder path = new StringBuilder(base);
+    for (String segment : segments) {
+      path.append(path.length() == 0 && segment.startsWith(".") ? segment.substring(1) : segment);
+    }
+    return path.toString();
+  }
+
+  private static String at(JsonLocation location) {
+    return location == null || location.getLineNr() < 1 ? ""
+      : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+  }
+
+  private static void close(JsonParser parser) {
+    if (parser != null) {
+      try {
+        parser.close();
+      } catch (IOException ignored) {
+        // a parser over memory has nothing to release
+      }
+    }
+  }
+
+  // ----- fields ---------------------------------------------------------------------------------------------
 
   public static String kind(JsonNode node) {
     if (node == null || node.isNull()) {
