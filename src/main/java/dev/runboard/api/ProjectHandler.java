@@ -150,7 +150,7 @@ final class ProjectHandler {
   }
 
   private Future<JsonObject> update(RoutingContext ctx, long projectId) {
-    ObjectNode body = JsonInput.parseObject(ctx.body().buffer());
+    ObjectNode body = JsonInput.body(ctx);
     Iterator<String> names = body.fieldNames();
     while (names.hasNext()) {
       String name = names.next();

@@ -189,6 +189,12 @@ final class IngestValidator {
   record Submit(NewRun run, RunStore.Finish finish, JsonObject reportedCounts, List<NewAttempt> entries) {
   }
 
+  /** The body of {@code submit}: the run's fields and {@code testCases} side by side. */
+  static Submit submit(ObjectNode body) {
+    String projectName = string(body, "projectName", "projectName", true, 100);
+    return submit(projectName, body, "", body.get("testCases"), "testCases");
+  }
+
   /**
    * @param run        the run's fields ({@code status, startTime, duration, …}); for submit, the body itself
    * @param testCases  the entries array, named {@code testCasesPath} in errors
