@@ -16,10 +16,12 @@ final class JsonBodies {
 
   /**
    * The body as a JSON object, read like every JSON body ({@link JsonInput#body}: 415, strict UTF-8, limits);
-   * a JSON array or scalar is a validation failure, unparseable text invalid JSON.
+   * a JSON array or scalar is a validation failure, unparseable text invalid JSON. No string or key in it may
+   * hold NUL or an unpaired surrogate: auth bodies are small and their strings end up in queries.
    */
   static JsonObject object(RoutingContext ctx) {
     ObjectNode body = JsonInput.body(ctx);
+    JsonInput.requireStorable(body, "");
     return new JsonObject(body.toString());
   }
 

@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,6 +20,7 @@ import static dev.runboard.web.JsonInput.duration;
 import static dev.runboard.web.JsonInput.has;
 import static dev.runboard.web.JsonInput.integer;
 import static dev.runboard.web.JsonInput.object;
+import static dev.runboard.web.JsonInput.objectArray;
 import static dev.runboard.web.JsonInput.objectItem;
 import static dev.runboard.web.JsonInput.oneOf;
 import static dev.runboard.web.JsonInput.path;
@@ -216,7 +218,7 @@ final class IngestValidator {
       string(run, "projectDescription", prefix + "projectDescription", false, 2_000), start, null,
       reported.containsKey("totalTests") ? reported.getInteger("totalTests") : null,
       object(run, "metadata", prefix + "metadata", MAX_METADATA), null, null);
-    OffsetDateTime end = start.plusNanos((durationMs == null ? 0 : durationMs) * 1_000_000);
+    OffsetDateTime end = start.plus(durationMs == null ? 0 : durationMs, ChronoUnit.MILLIS);
     RunStore.Finish finish = new RunStore.Finish(status, end, durationMs == null ? 0L : durationMs, null);
 
     if (testCases == null || testCases.isNull()) {
@@ -251,7 +253,7 @@ final class IngestValidator {
     if (slowestDuration != null) {
       extra.put("slowestStepDuration", slowestDuration);
     }
-    var requests = rawArray(item, "networkRequests", path(base, "networkRequests"), 10_000, 2048 * KIB);
+    var requests = objectArray(item, "networkRequests", path(base, "networkRequests"), 10_000, 2048 * KIB);
     if (requests != null) {
       extra.put("networkRequests", requests);
     }

@@ -25,7 +25,10 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,6 +38,8 @@ import java.util.Set;
  * <p>Parsing: JSON routes take {@code Content-Type: application/json} (charset utf-8 only; a missing header is
  * read as JSON), else 415. The bytes must be strict UTF-8 (a leading UTF-8 byte order mark is skipped; UTF-16 and
  * UTF-32 are refused), keys must not repeat, and the limits below hold; every violation is a 400, never a 500.
+ * Strings that reach PostgreSQL must not hold U+0000 (which {@code jsonb} and {@code text} refuse) or an unpaired
+ * surrogate (which UTF-8 cannot encode); numbers that are copied must be finite.
  */
 public final class JsonInput {
 
@@ -46,6 +51,10 @@ public final class JsonInput {
   public static final int MAX_STRING_LENGTH = 20_000_000;
   /** Characters of one object key. */
   public static final int MAX_KEY_LENGTH = 50_000;
+  /** Durations are whole milliseconds up to 10^15 (about 31,700 years): exact in JavaScript, in range for times. */
+  public static final long MAX_DURATION_MS = 1_000_000_000_000_000L;
+  private static final int FIRST_YEAR = 1;
+  private static final int LAST_YEAR = 9999;
 
   private static final ObjectMapper mapper = JsonMapper.builder(JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH)
@@ -237,7 +246,81 @@ public final class JsonInput {
     }
   }
 
-  // ----- fields ---------------------------------------------------------------------------------------------
+  // ----- text and numbers that PostgreSQL can store -----------------------------------------------------------
+
+  /**
+   * Why {@code text} cannot be stored as it is, or null: PostgreSQL refuses U+0000 in {@code text} and
+   * {@code jsonb}, and an unpaired surrogate is not a character (UTF-8 cannot encode it; it would be altered).
+   */
+  public static String unstorable(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == 0) {
+        return "must not contain NUL (\\u0000)";
+      }
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+          i++;
+        } else {
+          return "must not contain an unpaired surrogate (\\u" + Integer.toHexString(c)
+            + "), which is not a character";
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Checks a value that is stored as sent (free-form JSON): every string and key must be storable
+   * ({@link #unstorable}) and every number finite.
+   */
+  public static void requireStorable(JsonNode node, String path) {
+    if (node.isTextual()) {
+      String why = unstorable(node.textValue());
+      if (why != null) {
+        throw ApiException.validation(path, path + " " + why + ".");
+      }
+    } else if (node.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+      while (fields.hasNext()) {
+        Map.Entry<String, JsonNode> field = fields.next();
+        String key = field.getKey();
+        String why = unstorable(key);
+        String keyPath = path(path, escape(key));
+        if (why != null) {
+          throw ApiException.validation(keyPath, "The key " + keyPath + " " + why + ".");
+        }
+        requireStorable(field.getValue(), keyPath);
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        requireStorable(node.get(i), path + "[" + i + "]");
+      }
+    } else if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+      throw ApiException.validation(path, path + " is a number out of range (beyond ±1.8e308).");
+    }
+  }
+
+  /** A key as it appears in a path: NUL, other controls and lone surrogates written as {@code \\uXXXX}. */
+  private static String escape(String key) {
+    StringBuilder out = new StringBuilder(key.length());
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      boolean pair = Character.isHighSurrogate(c) && i + 1 < key.length()
+        && Character.isLowSurrogate(key.charAt(i + 1));
+      if (c < 0x20 || c == 0x7f || (Character.isSurrogate(c) && !pair)) {
+        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        out.append(c);
+        if (pair) {
+          out.append(key.charAt(++i));
+        }
+      }
+    }
+    return out.length() > 100 ? out.substring(0, 100) + "…" : out.toString();
+  }
+
+  // ----- fields -----------------------------------------------------------------------------------------------
 
   public static String kind(JsonNode node) {
     if (node == null || node.isNull()) {
@@ -269,26 +352,31 @@ public final class JsonInput {
     return value != null && !value.isNull();
   }
 
+  /** A string of at most {@code maxLength} characters; required means present and not empty. */
   public static String string(ObjectNode object, String field, String path, boolean required, int maxLength) {
-    JsonNode value = object.get(field);
-    if (value == null || value.isNull()) {
-      if (required) {
-        throw ApiException.validation(path, path + " is required.");
-      }
+    String text = text(object, field, path, required, maxLength);
+    if (required && text.isEmpty()) {
+      throw ApiException.validation(path, path + " must not be empty.");
+    }
+    return text;
+  }
+
+  /** A string of at most {@code maxLength} characters; required means present, and it may be empty. */
+  public static String text(ObjectNode object, String field, String path, boolean required, int maxLength) {
+    JsonNode value = present(object, field, path, required);
+    if (value == null) {
       return null;
     }
     if (!value.isTextual()) {
       throw ApiException.validation(path, path + " must be a string, got " + kind(value) + ".");
     }
     String text = value.textValue();
-    if (required && text.isEmpty()) {
-      throw ApiException.validation(path, path + " must not be empty.");
-    }
     if (text.codePointCount(0, text.length()) > maxLength) {
       throw ApiException.validation(path, path + " is longer than " + maxLength + " characters.");
     }
-    if (text.indexOf('\0') >= 0) {
-      throw ApiException.validation(path, path + " must not contain NUL characters.");
+    String why = unstorable(text);
+    if (why != null) {
+      throw ApiException.validation(path, path + " " + why + ".");
     }
     return text;
   }
@@ -302,61 +390,76 @@ public final class JsonInput {
     return value;
   }
 
-  /** An integer in [min, max]; {@code 0} is a value, not an absence. */
+  /**
+   * An integer in [min, max]; {@code 0} is a value, not an absence. A number with a zero fraction ({@code 3.0},
+   * {@code 3e0}) is that integer; {@code -0} is 0.
+   */
   public static Long integer(ObjectNode object, String field, String path, boolean required, long min, long max) {
-    JsonNode value = object.get(field);
-    if (value == null || value.isNull()) {
-      if (required) {
-        throw ApiException.validation(path, path + " is required.");
-      }
+    JsonNode value = present(object, field, path, required);
+    if (value == null) {
       return null;
     }
-    if (!value.isIntegralNumber() && !(value.isNumber() && value.doubleValue() == Math.rint(value.doubleValue()))) {
-      throw ApiException.validation(path, path + " must be an integer, got " + kind(value) + " "
-        + abbreviate(value.toString()) + ".");
+    if (!value.isNumber()) {
+      throw ApiException.validation(path, path + " must be an integer, got " + kind(value) + ".");
     }
-    if (!value.canConvertToLong() && value.isIntegralNumber()) {
-      throw ApiException.validation(path, path + " is out of range.");
+    if (value.isIntegralNumber()) {
+      if (!value.canConvertToLong() || value.longValue() < min || value.longValue() > max) {
+        throw outOfRange(path, value, min, max);
+      }
+      return value.longValue();
     }
-    long n = value.asLong();
-    if (n < min || n > max) {
-      throw ApiException.validation(path, path + " must be between " + min + " and " + max + ", got " + n + ".");
+    double n = value.doubleValue();
+    if (Double.isFinite(n) && n != Math.rint(n)) {
+      throw ApiException.validation(path, path + " must be an integer, got " + number(value) + ".");
     }
-    return n;
+    if (!(n >= min && n <= max)) {
+      throw outOfRange(path, value, min, max);
+    }
+    return (long) n;
   }
 
-  /** A duration in milliseconds: a number {@code >= 0}; a fractional value is rounded to the nearest ms. */
+  /**
+   * A duration: a number of milliseconds from 0 to {@value #MAX_DURATION_MS}; a fractional value is rounded to
+   * the nearest millisecond.
+   */
   public static Long duration(ObjectNode object, String field, String path, boolean required) {
-    JsonNode value = object.get(field);
-    if (value == null || value.isNull()) {
-      if (required) {
-        throw ApiException.validation(path, path + " is required.");
-      }
+    JsonNode value = present(object, field, path, required);
+    if (value == null) {
       return null;
     }
     if (!value.isNumber()) {
       throw ApiException.validation(path, path + " must be a number of milliseconds, got " + kind(value) + ".");
     }
     double ms = value.doubleValue();
-    if (!(ms >= 0) || ms > 1e15) {
-      throw ApiException.validation(path, path + " must be a number of milliseconds >= 0, got "
-        + abbreviate(value.toString()) + ".");
+    if (ms < 0) {
+      throw ApiException.validation(path, path + " must be a number of milliseconds >= 0, got " + number(value)
+        + ".");
+    }
+    if (!(Math.round(ms) <= MAX_DURATION_MS)) {
+      throw ApiException.validation(path, path + " is out of range: a duration is 0 to " + MAX_DURATION_MS
+        + " milliseconds, got " + number(value) + ".");
     }
     return Math.round(ms);
   }
 
-  /** An ISO-8601 time with an offset or {@code Z}, returned in UTC. */
+  /** An ISO-8601 time with an offset or {@code Z}, returned in UTC, in the years 0001 to 9999. */
   public static OffsetDateTime time(ObjectNode object, String field, String path, boolean required) {
     String text = string(object, field, path, required, 64);
     if (text == null) {
       return null;
     }
+    OffsetDateTime time;
     try {
-      return OffsetDateTime.parse(text).withOffsetSameInstant(ZoneOffset.UTC);
+      time = OffsetDateTime.parse(text).withOffsetSameInstant(ZoneOffset.UTC);
     } catch (DateTimeParseException e) {
       throw ApiException.validation(path, path + " must be an ISO-8601 time such as 2026-01-31T12:00:00Z, got '"
         + abbreviate(text) + "'.");
     }
+    if (time.getYear() < FIRST_YEAR || time.getYear() > LAST_YEAR) {
+      throw ApiException.validation(path, path + " is out of range: a time is between 0001-01-01T00:00:00Z and "
+        + "9999-12-31T23:59:59Z, got '" + abbreviate(text) + "'.");
+    }
+    return time;
   }
 
   public static Boolean bool(ObjectNode object, String field, String path) {
@@ -370,7 +473,7 @@ public final class JsonInput {
     return value.booleanValue();
   }
 
-  /** A JSON object whose encoded size is at most {@code maxBytes}. */
+  /** A JSON object, stored as sent ({@link #requireStorable}), whose encoded size is at most {@code maxBytes}. */
   public static JsonObject object(ObjectNode object, String field, String path, int maxBytes) {
     JsonNode value = object.get(field);
     if (value == null || value.isNull()) {
@@ -383,6 +486,7 @@ public final class JsonInput {
     if (encoded.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
       throw ApiException.validation(path, path + " is larger than " + (maxBytes / 1024) + " KiB.");
     }
+    requireStorable(value, path);
     return new JsonObject(encoded);
   }
 
@@ -401,7 +505,7 @@ public final class JsonInput {
     return value;
   }
 
-  /** An array of strings (each 1..maxLength characters). */
+  /** An array of strings (each at most maxLength characters). */
   public static List<String> strings(ObjectNode object, String field, String path, int maxItems, int maxLength) {
     JsonNode array = array(object, field, path, maxItems);
     if (array == null) {
@@ -414,25 +518,43 @@ public final class JsonInput {
       if (!item.isTextual()) {
         throw ApiException.validation(itemPath, itemPath + " must be a string, got " + kind(item) + ".");
       }
-      if (item.textValue().length() > maxLength || item.textValue().indexOf('\0') >= 0) {
-        throw ApiException.validation(itemPath, itemPath + " must be a string of at most " + maxLength
-          + " characters without NUL.");
+      if (item.textValue().codePointCount(0, item.textValue().length()) > maxLength) {
+        throw ApiException.validation(itemPath, itemPath + " is longer than " + maxLength + " characters.");
+      }
+      String why = unstorable(item.textValue());
+      if (why != null) {
+        throw ApiException.validation(itemPath, itemPath + " " + why + ".");
       }
       out.add(item.textValue());
     }
     return out;
   }
 
-  /** A JSON array (copied as is) whose encoded size is at most {@code maxBytes}. */
+  /** A JSON array, stored as sent ({@link #requireStorable}), at most {@code maxBytes} encoded. */
   public static JsonArray rawArray(ObjectNode object, String field, String path, int maxItems, int maxBytes) {
+    JsonNode array = array(object, field, path, maxItems);
+    return array == null ? null : encodedArray(array, path, maxBytes);
+  }
+
+  /** A JSON array of objects, stored as sent ({@link #requireStorable}), at most {@code maxBytes} encoded. */
+  public static JsonArray objectArray(ObjectNode object, String field, String path, int maxItems, int maxBytes) {
     JsonNode array = array(object, field, path, maxItems);
     if (array == null) {
       return null;
     }
+    for (int i = 0; i < array.size(); i++) {
+      objectItem(array.get(i), path + "[" + i + "]");
+    }
+    return encodedArray(array, path, maxBytes);
+  }
+
+  /** Checks the size of an array about to be stored. */
+  public static JsonArray encodedArray(JsonNode array, String path, int maxBytes) {
     String encoded = array.toString();
     if (encoded.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
       throw ApiException.validation(path, path + " is larger than " + (maxBytes / 1024) + " KiB.");
     }
+    requireStorable(array, path);
     return new JsonArray(encoded);
   }
 
@@ -441,6 +563,31 @@ public final class JsonInput {
       throw ApiException.validation(path, path + " must be an object, got " + kind(item) + ".");
     }
     return (ObjectNode) item;
+  }
+
+  /** The field's value, or null when absent or null (then 400 if it is required). */
+  private static JsonNode present(ObjectNode object, String field, String path, boolean required) {
+    JsonNode value = object.get(field);
+    if (value == null || value.isNull()) {
+      if (required) {
+        throw ApiException.validation(path, path + " is required.");
+      }
+      return null;
+    }
+    return value;
+  }
+
+  private static ApiException outOfRange(String path, JsonNode value, long min, long max) {
+    return ApiException.validation(path, path + " is out of range: it must be between " + min + " and " + max
+      + ", got " + number(value) + ".");
+  }
+
+  /** A number as it can be shown in a message. */
+  private static String number(JsonNode value) {
+    if (value.isFloatingPointNumber() && !Double.isFinite(value.doubleValue())) {
+      return "a number beyond ±1.8e308";
+    }
+    return abbreviate(value.toString());
   }
 
   private static List<String> sorted(Set<String> values) {

@@ -1,5 +1,6 @@
 package dev.runboard.web;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -136,7 +137,86 @@ class JsonInputTest {
     assertThat(refusal(() -> JsonInput.parseText("{} {}", "testRun")).field()).isEqualTo("testRun");
   }
 
+  // ----- fields -----------------------------------------------------------------------------------------------
+
+  @Test
+  @DisplayName("integers: zero fractions and -0 are read, fractions and out-of-range values are named honestly")
+  void integers() {
+    ObjectNode o = parse("{\"a\":2.0,\"b\":-0,\"c\":2e0,\"d\":1.5,\"e\":1e19,\"f\":1e400,\"g\":18446744073709551616,"
+      + "\"h\":-1,\"i\":\"3\",\"j\":1000}");
+    assertThat(JsonInput.integer(o, "a", "a", true, 0, 1000)).isEqualTo(2);
+    assertThat(JsonInput.integer(o, "b", "b", true, 0, 1000)).isZero();
+    assertThat(JsonInput.integer(o, "c", "c", true, 0, 1000)).isEqualTo(2);
+    assertThat(JsonInput.integer(o, "j", "j", true, 0, 1000)).isEqualTo(1000);
+    assertThat(JsonInput.integer(o, "missing", "missing", false, 0, 1000)).isNull();
+    assertThat(message(() -> JsonInput.integer(o, "d", "d", true, 0, 1000)))
+      .isEqualTo("d must be an integer, got 1.5.");
+    assertThat(message(() -> JsonInput.integer(o, "e", "e", true, 0, 1000)))
+      .isEqualTo("e is out of range: it must be between 0 and 1000, got 1.0E19.");
+    assertThat(message(() -> JsonInput.integer(o, "f", "f", true, 0, 1000)))
+      .isEqualTo("f is out of range: it must be between 0 and 1000, got a number beyond ±1.8e308.");
+    assertThat(message(() -> JsonInput.integer(o, "g", "g", true, 0, 1000)))
+      .isEqualTo("g is out of range: it must be between 0 and 1000, got 18446744073709551616.");
+    assertThat(message(() -> JsonInput.integer(o, "h", "h", true, 0, 1000)))
+      .isEqualTo("h is out of range: it must be between 0 and 1000, got -1.");
+    assertThat(message(() -> JsonInput.integer(o, "i", "i", true, 0, 1000)))
+      .isEqualTo("i must be an integer, got a string.");
+    assertThat(message(() -> JsonInput.integer(o, "missing", "x.y", true, 0, 1000))).isEqualTo("x.y is required.");
+  }
+
+  @Test
+  @DisplayName("durations: whole or rounded milliseconds from 0 to 10^15; beyond that 'out of range', not '>= 0'")
+  void durations() {
+    ObjectNode o = parse("{\"a\":1.5,\"b\":-0,\"c\":0.4,\"d\":1e15,\"e\":9223372036854775807,\"f\":1e400,\"g\":-1,"
+      + "\"h\":1000000000000000.4,\"i\":-0.0}");
+    assertThat(JsonInput.duration(o, "a", "a", true)).isEqualTo(2);
+    assertThat(JsonInput.duration(o, "b", "b", true)).isZero();
+    assertThat(JsonInput.duration(o, "c", "c", true)).isZero();
+    assertThat(JsonInput.duration(o, "d", "d", true)).isEqualTo(JsonInput.MAX_DURATION_MS);
+    assertThat(JsonInput.duration(o, "h", "h", true)).isEqualTo(JsonInput.MAX_DURATION_MS);
+    assertThat(JsonInput.duration(o, "i", "i", true)).isZero();
+    assertThat(message(() -> JsonInput.duration(o, "e", "e", true)))
+      .isEqualTo("e is out of range: a duration is 0 to 1000000000000000 milliseconds, got 9223372036854775807.");
+    assertThat(message(() -> JsonInput.duration(o, "f", "f", true)))
+      .isEqualTo("f is out of range: a duration is 0 to 1000000000000000 milliseconds, got a number beyond ±1.8e308.");
+    assertThat(message(() -> JsonInput.duration(o, "g", "g", true)))
+      .isEqualTo("g must be a number of milliseconds >= 0, got -1.");
+  }
+
+  @Test
+  @DisplayName("times are ISO-8601 with an offset, in the years 0001 to 9999")
+  void times() {
+    ObjectNode o = parse("{\"a\":\"9999-12-31T23:59:59Z\",\"b\":\"+10000-01-01T00:00:00Z\","
+      + "\"c\":\"0000-12-31T23:59:59Z\",\"d\":\"9999-12-31T23:00:00-02:00\",\"e\":\"yesterday\"}");
+    assertThat(JsonInput.time(o, "a", "a", true).getYear()).isEqualTo(9999);
+    for (String field : new String[] {"b", "c", "d"}) {
+      assertThat(message(() -> JsonInput.time(o, field, field, true))).as(field).contains("out of range");
+    }
+    assertThat(message(() -> JsonInput.time(o, "e", "e", true))).contains("ISO-8601");
+  }
+
+  @Test
+  @DisplayName("NUL and unpaired surrogates are refused in strings and keys, with the path; pairs are characters")
+  void storableText() {
+    ObjectNode o = parse("{\"a\":\"x\\u0000\",\"b\":\"\\ud800\",\"c\":\"\\ud83d\\ude00\",\"m\":{\"k\\u0000\\u0001\":[1,"
+      + "{\"\\udc00\":1}]},\"n\":[\"ok\",\"\\udbff\"],\"f\":{\"x\":[1e400]}}");
+    assertThat(message(() -> JsonInput.string(o, "a", "a", true, 10))).isEqualTo("a must not contain NUL (\\u0000).");
+    assertThat(message(() -> JsonInput.string(o, "b", "b", true, 10)))
+      .isEqualTo("b must not contain an unpaired surrogate (\\ud800), which is not a character.");
+    assertThat(JsonInput.string(o, "c", "c", true, 1)).isEqualTo("\uD83D\uDE00");
+    assertThat(refusal(() -> JsonInput.object(o, "m", "metadata", 1024)).field()).isEqualTo("metadata.k\\u0000\\u0001");
+    assertThat(refusal(() -> JsonInput.requireStorable(o.get("m").get("k\0\u0001").get(1), "x")).field())
+      .isEqualTo("x.\\udc00");
+    assertThat(refusal(() -> JsonInput.strings(o, "n", "n", 10, 10)).field()).isEqualTo("n[1]");
+    assertThat(message(() -> JsonInput.object(o, "f", "f", 1024))).isEqualTo("f.x[0] is a number out of range "
+      + "(beyond ±1.8e308).");
+  }
+
   // ----- helpers ----------------------------------------------------------------------------------------------
+
+  private static ObjectNode parse(String json) {
+    return JsonInput.parseObject(Buffer.buffer(json));
+  }
 
   private static ApiException refusal(Runnable action) {
     ApiException e = catchThrowableOfType(ApiException.class, action::run);
