@@ -530,12 +530,6 @@ public final class JsonInput {
     return out;
   }
 
-  /** A JSON array, stored as sent ({@link #requireStorable}), at most {@code maxBytes} encoded. */
-  public static JsonArray rawArray(ObjectNode object, String field, String path, int maxItems, int maxBytes) {
-    JsonNode array = array(object, field, path, maxItems);
-    return array == null ? null : encodedArray(array, path, maxBytes);
-  }
-
   /** A JSON array of objects, stored as sent ({@link #requireStorable}), at most {@code maxBytes} encoded. */
   public static JsonArray objectArray(ObjectNode object, String field, String path, int maxItems, int maxBytes) {
     JsonNode array = array(object, field, path, maxItems);
