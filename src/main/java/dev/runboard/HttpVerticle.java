@@ -81,6 +81,7 @@ public class HttpVerticle extends VerticleBase {
       ReadRoutes reads = files.resultAt(2);
       Router router = Router.router(vertx);
       router.route().failureHandler(new FailureHandler());
+      router.errorHandler(400, FailureHandler::malformedTarget);
       guard.protect(router.route("/health/*"), Access.PUBLIC).subRouter(HealthRoutes.router(vertx, schema));
       if (metrics != null) {
         guard.protect(router.get("/metrics"), Access.PUBLIC).handler(PrometheusScrapingHandler.create(metrics));
