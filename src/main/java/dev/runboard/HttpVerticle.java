@@ -71,6 +71,7 @@ public class HttpVerticle extends VerticleBase {
       Guard guard = services.accounts().guard();
       Router router = Router.router(vertx);
       router.route().failureHandler(new FailureHandler());
+      router.errorHandler(400, FailureHandler::malformedTarget);
       guard.protect(router.route("/health/*"), Access.PUBLIC).subRouter(HealthRoutes.router(vertx, stores.schema()));
       if (services.metrics() != null) {
         guard.protect(router.get("/metrics"), Access.PUBLIC)

@@ -1,6 +1,7 @@
 package dev.runboard.api;
 
 import dev.runboard.web.ApiException;
+import dev.runboard.web.JsonInput;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 
@@ -58,7 +59,7 @@ final class Cursor {
           values.add(((Number) value).longValue());
         }
         case TEXT -> {
-          if (!(value instanceof String)) {
+          if (!(value instanceof String string) || JsonInput.unstorable(string) != null) {
             throw invalid();
           }
           values.add(value);

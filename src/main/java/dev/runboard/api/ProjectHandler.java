@@ -150,7 +150,7 @@ final class ProjectHandler {
   }
 
   private Future<JsonObject> update(RoutingContext ctx, long projectId) {
-    ObjectNode body = JsonInput.parseObject(ctx.body().buffer());
+    ObjectNode body = JsonInput.body(ctx);
     Iterator<String> names = body.fieldNames();
     while (names.hasNext()) {
       String name = names.next();
@@ -204,7 +204,8 @@ final class ProjectHandler {
         throw ApiException.validation(path, path + " must be a string, got " + JsonInput.kind(tag) + ".");
       }
       String text = tag.textValue().strip();
-      if (text.isEmpty() || text.codePointCount(0, text.length()) > 50 || text.chars().anyMatch(Character::isISOControl)) {
+      if (text.isEmpty() || text.codePointCount(0, text.length()) > 50 || text.chars().anyMatch(Character::isISOControl)
+        || JsonInput.unstorable(text) != null) {
         throw ApiException.validation(path, path + " must be 1 to 50 characters without control characters.");
       }
       tags.add(text);

@@ -1,13 +1,11 @@
 package dev.runboard.auth;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runboard.web.ApiException;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
+import dev.runboard.web.JsonInput;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.Locale;
 import java.util.Set;
 
 /** Reading the small JSON bodies of the auth routes: the protocol's invalid_json / validation_failed / 415. */
@@ -16,32 +14,15 @@ final class JsonBodies {
   private JsonBodies() {
   }
 
-  /** The body as a JSON object; a JSON array or scalar is a validation failure, unparseable text invalid JSON. */
+  /**
+   * The body as a JSON object, read like every JSON body ({@link JsonInput#body}: 415, strict UTF-8, limits);
+   * a JSON array or scalar is a validation failure, unparseable text invalid JSON. No string or key in it may
+   * hold NUL or an unpaired surrogate: auth bodies are small and their strings end up in queries.
+   */
   static JsonObject object(RoutingContext ctx) {
-    Buffer buffer = ctx.body() == null ? null : ctx.body().buffer();
-    String contentType = ctx.request().getHeader("Content-Type");
-    if (buffer != null && buffer.length() > 0 && contentType != null && !isJson(contentType)) {
-      throw new ApiException(415, "unsupported_media_type", "The body must be JSON (Content-Type: application/json).",
-        null);
-    }
-    if (buffer == null || buffer.length() == 0) {
-      throw ApiException.invalidJson("The body must be a JSON object, got an empty body.");
-    }
-    Object value;
-    try {
-      value = Json.decodeValue(buffer);
-    } catch (DecodeException e) {
-      throw ApiException.invalidJson("The body is not valid JSON.");
-    }
-    if (value instanceof JsonObject object) {
-      return object;
-    }
-    throw ApiException.validation(null, "The body must be a JSON object.");
-  }
-
-  private static boolean isJson(String contentType) {
-    String type = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    return type.equals("application/json") || type.endsWith("+json");
+    ObjectNode body = JsonInput.body(ctx);
+    JsonInput.requireStorable(body, "");
+    return new JsonObject(body.toString());
   }
 
   /** Refuses fields the route does not know, so that a typo does not pass silently. */

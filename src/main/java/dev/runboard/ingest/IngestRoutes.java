@@ -36,7 +36,7 @@ import java.util.List;
  * {@link EventPublisher} only after it committed.
  *
  * <p>Stream-token routes follow the protocol's check order: the run's existence (404), the token (401 missing,
- * 403 not this run's current one), the run's state (409), then the body (400/413). The body is parsed before
+ * 403 not this run's current one), the run's state (409), then the body (400/413/415). The body is parsed before
  * the run is looked up, but a body error is reported only after those checks.
  */
 public final class IngestRoutes {
@@ -75,7 +75,7 @@ public final class IngestRoutes {
   // ----- handlers ---------------------------------------------------------------------------------------------
 
   private void startRun(RoutingContext ctx) {
-    var run = IngestValidator.start(JsonInput.parseObject(ctx.body().buffer()));
+    var run = IngestValidator.start(JsonInput.body(ctx));
     String token = Secrets.newSecret("");
     store.startRun(run, Secrets.hash(token), starter(ctx))
       .onSuccess(started -> {
@@ -134,10 +134,7 @@ public final class IngestRoutes {
   }
 
   private void submitRun(RoutingContext ctx) {
-    ObjectNode body = JsonInput.parseObject(ctx.body().buffer());
-    String projectName = JsonInput.string(body, "projectName", "projectName", true, 100);
-    IngestValidator.Submit submit = IngestValidator.submit(projectName, body, "", body.get("testCases"),
-      "testCases");
+    IngestValidator.Submit submit = IngestValidator.submit(JsonInput.body(ctx));
     store.submitRun(submit.run(), "submit", submit.finish(), submit.reportedCounts(), submit.entries(),
         starter(ctx))
       .onSuccess(run -> {
@@ -267,7 +264,7 @@ public final class IngestRoutes {
     static <T> Parsed<T> of(RoutingContext ctx, Reader<T> reader) {
       ObjectNode body;
       try {
-        body = JsonInput.parseObject(ctx.body().buffer());
+        body = JsonInput.body(ctx);
       } catch (ApiException e) {
         return new Parsed<>(null, e, null);
       }

@@ -1,6 +1,8 @@
 package dev.runboard.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runboard.model.AttemptStatus;
 import dev.runboard.model.RunEvent;
@@ -10,30 +12,39 @@ import dev.runboard.store.NewRun;
 import dev.runboard.store.RunStore;
 import dev.runboard.store.TestKey;
 import dev.runboard.web.ApiException;
+import dev.runboard.web.JsonInput;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
+import static dev.runboard.web.JsonInput.array;
+import static dev.runboard.web.JsonInput.bool;
 import static dev.runboard.web.JsonInput.duration;
+import static dev.runboard.web.JsonInput.encodedArray;
 import static dev.runboard.web.JsonInput.has;
 import static dev.runboard.web.JsonInput.integer;
 import static dev.runboard.web.JsonInput.object;
+import static dev.runboard.web.JsonInput.objectArray;
 import static dev.runboard.web.JsonInput.objectItem;
 import static dev.runboard.web.JsonInput.oneOf;
 import static dev.runboard.web.JsonInput.path;
-import static dev.runboard.web.JsonInput.rawArray;
 import static dev.runboard.web.JsonInput.string;
 import static dev.runboard.web.JsonInput.strings;
+import static dev.runboard.web.JsonInput.text;
 import static dev.runboard.web.JsonInput.time;
 
 /**
  * Turns reporter payloads into store records, checking every field against the protocol and naming the first
  * bad one ({@code testCases[3].status}). Limits: names 100 characters, titles 1,000, error texts 64 KiB,
- * metadata 64 KiB.
+ * metadata 64 KiB. Steps, annotations and attachments are rebuilt from their checked fields (others are not
+ * stored); metadata, {@code networkRequests} and {@code webVitals} are stored as sent once every string, key and
+ * number in them is storable ({@link JsonInput#requireStorable}).
  */
 final class IngestValidator {
 
@@ -45,6 +56,10 @@ final class IngestValidator {
   private static final int MAX_ERROR = 64 * KIB;
   private static final int MAX_METADATA = 64 * KIB;
   private static final int MAX_TITLE = 1_000;
+  private static final int MAX_STEPS = 1_000;
+  /** Nested {@code steps} inside a step, Playwright-style: at most this many levels below the attempt's list. */
+  static final int MAX_STEP_NESTING = 20;
+  private static final int MAX_ITEMS = 100;
 
   private IngestValidator() {
   }
@@ -109,7 +124,7 @@ final class IngestValidator {
     String type = oneOf(item, "type", path(base, "type"), false, Set.of("begin", "complete"));
     boolean begin = "begin".equals(type);
     TestKey key = testKey(item, base, string(item, "playwrightProject", path(base, "playwrightProject"), false, 200));
-    int retry = retry(item, base);
+    int retry = retry(item, base, true);
     AttemptStatus expectedStatus = attemptStatus(item, "expectedStatus", path(base, "expectedStatus"), false);
     if (begin) {
       String startTime = time(item, "startTime", path(base, "startTime"), false) == null ? null
@@ -120,13 +135,20 @@ final class IngestValidator {
     return new Event(null, attempt(item, base, key, retry, expectedStatus, null));
   }
 
-  /** {@code retry}, or its alias {@code retries}; both and different is an error. Absent: 0. */
-  private static int retry(ObjectNode item, String base) {
+  /**
+   * {@code retry}, or its alias {@code retries}; both and different is an error. Absent: an error when
+   * {@code required} (streamed events), else 0 (one-shot entries of old reporters).
+   */
+  private static int retry(ObjectNode item, String base, boolean required) {
     Long retry = integer(item, "retry", path(base, "retry"), false, 0, 1_000);
     Long retries = integer(item, "retries", path(base, "retries"), false, 0, 1_000);
     if (retry != null && retries != null && !retry.equals(retries)) {
       throw ApiException.validation(path(base, "retry"), "retry and retries differ (" + retry + " and " + retries
         + ").");
+    }
+    if (retry == null && retries == null && required) {
+      throw ApiException.validation(path(base, "retry"), path(base, "retry") + " is required: Playwright's "
+        + "result.retry, 0 for the first run.");
     }
     return retry != null ? retry.intValue() : retries != null ? retries.intValue() : 0;
   }
@@ -156,7 +178,7 @@ final class IngestValidator {
         message = string(item, "error", errorPath, false, MAX_ERROR);
       } else if (error.isObject()) {
         ObjectNode e = (ObjectNode) error;
-        message = string(e, "message", path(errorPath, "message"), false, MAX_ERROR);
+        message = text(e, "message", path(errorPath, "message"), true, MAX_ERROR);
         stack = string(e, "stack", path(errorPath, "stack"), false, MAX_ERROR);
         errorLocation = errorLocation(e, errorPath);
       } else {
@@ -166,10 +188,98 @@ final class IngestValidator {
     }
     return new NewAttempt(key, retry, status, expectedStatus == null ? AttemptStatus.PASSED : expectedStatus, durationMs,
       location.line(), location.column(), message, stack, errorLocation,
-      rawArray(item, "steps", path(base, "steps"), 1_000, 1024 * KIB),
-      rawArray(item, "annotations", path(base, "annotations"), 100, 64 * KIB),
-      rawArray(item, "attachments", path(base, "attachments"), 100, 64 * KIB),
-      extra);
+      steps(item, path(base, "steps")), annotations(item, path(base, "annotations")),
+      attachments(item, path(base, "attachments")), extra);
+  }
+
+  /**
+   * {@code [{title, duration, category?, depth?, error?, steps?}]}: at most {@value #MAX_STEPS} steps in all, nested
+   * ones included, nested at most {@value #MAX_STEP_NESTING} levels, 1 MiB encoded.
+   */
+  private static JsonArray steps(ObjectNode item, String path) {
+    JsonNode steps = array(item, "steps", path, MAX_STEPS);
+    if (steps == null) {
+      return null;
+    }
+    return encodedArray(stepList(steps, path, 0, new int[1]), path, 1024 * KIB);
+  }
+
+  private static ArrayNode stepList(JsonNode steps, String path, int nesting, int[] count) {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    for (int i = 0; i < steps.size(); i++) {
+      String base = path + "[" + i + "]";
+      if (++count[0] > MAX_STEPS) {
+        throw ApiException.validation(base, "An attempt has at most " + MAX_STEPS + " steps, nested ones included; "
+          + base + " is one more.");
+      }
+      ObjectNode step = objectItem(steps.get(i), base);
+      ObjectNode kept = out.addObject();
+      kept.put("title", text(step, "title", path(base, "title"), true, MAX_TITLE));
+      kept.put("duration", duration(step, "duration", path(base, "duration"), true));
+      putIfPresent(kept, "category", string(step, "category", path(base, "category"), false, 100));
+      Long depth = integer(step, "depth", path(base, "depth"), false, 0, MAX_STEPS);
+      if (depth != null) {
+        kept.put("depth", depth);
+      }
+      Boolean error = bool(step, "error", path(base, "error"));
+      if (error != null) {
+        kept.put("error", error);
+      }
+      JsonNode nested = array(step, "steps", path(base, "steps"), MAX_STEPS);
+      if (nested != null) {
+        if (nesting + 1 > MAX_STEP_NESTING) {
+          throw ApiException.validation(path(base, "steps"), "Steps nest at most " + MAX_STEP_NESTING + " levels; "
+            + path(base, "steps") + " is deeper.");
+        }
+        kept.set("steps", stepList(nested, path(base, "steps"), nesting + 1, count));
+      }
+    }
+    return out;
+  }
+
+  /** {@code [{type, description?}]}: at most {@value #MAX_ITEMS}, 64 KiB encoded. */
+  private static JsonArray annotations(ObjectNode item, String path) {
+    JsonNode annotations = array(item, "annotations", path, MAX_ITEMS);
+    if (annotations == null) {
+      return null;
+    }
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    for (int i = 0; i < annotations.size(); i++) {
+      String base = path + "[" + i + "]";
+      ObjectNode annotation = objectItem(annotations.get(i), base);
+      ObjectNode kept = out.addObject();
+      kept.put("type", text(annotation, "type", path(base, "type"), true, MAX_TITLE));
+      putIfPresent(kept, "description", text(annotation, "description", path(base, "description"), false, 10_000));
+    }
+    return encodedArray(out, path, 64 * KIB);
+  }
+
+  /** {@code [{name, contentType, path?}]}, descriptions only: a body is refused (files go to attach mode). */
+  private static JsonArray attachments(ObjectNode item, String path) {
+    JsonNode attachments = array(item, "attachments", path, MAX_ITEMS);
+    if (attachments == null) {
+      return null;
+    }
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    for (int i = 0; i < attachments.size(); i++) {
+      String base = path + "[" + i + "]";
+      ObjectNode attachment = objectItem(attachments.get(i), base);
+      if (attachment.has("body")) {
+        throw ApiException.validation(path(base, "body"), path(base, "body") + " is not accepted: events describe "
+          + "attachments; upload the file itself to POST /api/test-runs/{runId}/files.");
+      }
+      ObjectNode kept = out.addObject();
+      kept.put("name", text(attachment, "name", path(base, "name"), true, MAX_TITLE));
+      kept.put("contentType", string(attachment, "contentType", path(base, "contentType"), true, 200));
+      putIfPresent(kept, "path", text(attachment, "path", path(base, "path"), false, 4_096));
+    }
+    return encodedArray(out, path, 64 * KIB);
+  }
+
+  private static void putIfPresent(ObjectNode object, String field, String value) {
+    if (value != null) {
+      object.put(field, value);
+    }
   }
 
   private static JsonObject errorLocation(ObjectNode error, String errorPath) {
@@ -188,6 +298,12 @@ final class IngestValidator {
 
   /** A validated {@code submit} (or the JSON parts of an {@code upload}). */
   record Submit(NewRun run, RunStore.Finish finish, JsonObject reportedCounts, List<NewAttempt> entries) {
+  }
+
+  /** The body of {@code submit}: the run's fields and {@code testCases} side by side. */
+  static Submit submit(ObjectNode body) {
+    String projectName = string(body, "projectName", "projectName", true, 100);
+    return submit(projectName, body, "", body.get("testCases"), "testCases");
   }
 
   /**
@@ -211,7 +327,7 @@ final class IngestValidator {
     NewRun newRun = new NewRun(projectName,
       string(run, "projectDescription", prefix + "projectDescription", false, 2_000), start, null, null,
       object(run, "metadata", prefix + "metadata", MAX_METADATA), null, null);
-    OffsetDateTime end = start.plusNanos((durationMs == null ? 0 : durationMs) * 1_000_000);
+    OffsetDateTime end = start.plus(durationMs == null ? 0 : durationMs, ChronoUnit.MILLIS);
     RunStore.Finish finish = new RunStore.Finish(status, end, durationMs == null ? 0L : durationMs, null);
 
     if (testCases == null || testCases.isNull()) {
@@ -229,7 +345,7 @@ final class IngestValidator {
       ObjectNode item = objectItem(testCases.get(i), base);
       TestKey key = testKey(item, base, string(item, "playwrightProject", path(base, "playwrightProject"),
         false, 200));
-      entries.add(attempt(item, base, key, retry(item, base),
+      entries.add(attempt(item, base, key, retry(item, base, false),
         attemptStatus(item, "expectedStatus", path(base, "expectedStatus"), false), extra(item, base)));
     }
     return new Submit(newRun, finish, reported, entries);
@@ -246,7 +362,7 @@ final class IngestValidator {
     if (slowestDuration != null) {
       extra.put("slowestStepDuration", slowestDuration);
     }
-    var requests = rawArray(item, "networkRequests", path(base, "networkRequests"), 10_000, 2048 * KIB);
+    var requests = objectArray(item, "networkRequests", path(base, "networkRequests"), 10_000, 2048 * KIB);
     if (requests != null) {
       extra.put("networkRequests", requests);
     }

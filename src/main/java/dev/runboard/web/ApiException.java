@@ -45,6 +45,10 @@ public final class ApiException extends RuntimeException {
     return new ApiException(413, "payload_too_large", message, null);
   }
 
+  public static ApiException unsupportedMediaType(String message) {
+    return new ApiException(415, "unsupported_media_type", message, null);
+  }
+
   public int status() {
     return status;
   }

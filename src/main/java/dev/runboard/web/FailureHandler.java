@@ -9,13 +9,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.SocketException;
+import java.net.URLDecoder;
 import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The one failure handler of every router: renders any failure as the protocol's JSON error body.
  * A client's mistake keeps its 4xx; a database that cannot be reached (down, restarting, shutting down) is a 503
  * {@code unavailable} with {@code Retry-After}; anything unexpected is logged with the request line and answered
- * with a plain 500 {@code internal}, never with a stack trace.
+ * with a plain 500 {@code internal}, never with a stack trace. {@link #malformedTarget} answers the requests the
+ * router cannot even match (a path or query that is not validly percent-encoded).
  */
 public final class FailureHandler implements Handler<RoutingContext> {
 
@@ -32,6 +35,9 @@ public final class FailureHandler implements Handler<RoutingContext> {
     ApiException error;
     if (failure instanceof ApiException api) {
       error = api;
+    } else if (failure instanceof HttpException http && http.getStatusCode() == 400
+      && http.getCause() instanceof IllegalArgumentException) {
+      error = malformedQuery(ctx.request().query());
     } else if (failure instanceof HttpException http && http.getStatusCode() < 500) {
       error = fromStatus(http.getStatusCode());
     } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
@@ -80,5 +86,50 @@ public final class FailureHandler implements Handler<RoutingContext> {
       case 415 -> new ApiException(415, "unsupported_media_type", "This content type is not accepted here.", null);
       default -> new ApiException(status, "bad_request", "The request was refused.", null);
     };
+  }
+
+  /**
+   * The router's 400 error handler: Vert.x Web calls it when it cannot match a request because its path does not
+   * decode ({@code /api/%zz}). Logged in one line at debug level: it is the client's mistake, not the server's.
+   */
+  public static void malformedTarget(RoutingContext ctx) {
+    logger.debug("Refused {} {}: not validly percent-encoded", ctx.request().method(), abbreviate(ctx.request().uri()));
+    if (!ctx.response().headWritten()) {
+      Responses.sendError(ctx, badPercent(ctx.request().path()) ? ApiException.validation(null,
+        "The request path is not validly percent-encoded: '%' must be followed by two hex digits.")
+        : malformedQuery(ctx.request().query()));
+    }
+  }
+
+  /** Query decoding failed: name the first parameter whose value is badly percent-encoded, if its name is fine. */
+  static ApiException malformedQuery(String query) {
+    String field = null;
+    for (String pair : query == null ? new String[0] : query.split("&")) {
+      int eq = pair.indexOf('=');
+      String name = eq < 0 ? pair : pair.substring(0, eq);
+      if (badPercent(name)) {
+        break;
+      }
+      if (eq >= 0 && badPercent(pair.substring(eq + 1))) {
+        field = abbreviate(URLDecoder.decode(name, StandardCharsets.UTF_8));
+        break;
+      }
+    }
+    return ApiException.validation(field, "The query string is not validly percent-encoded: '%' must be followed "
+      + "by two hex digits" + (field == null ? "." : " (in " + field + ")."));
+  }
+
+  private static boolean badPercent(String text) {
+    for (int i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
+      if (i + 2 >= text.length() || Character.digit(text.charAt(i + 1), 16) < 0
+        || Character.digit(text.charAt(i + 2), 16) < 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() > 100 ? text.substring(0, 100) + "…" : text;
   }
 }

@@ -178,7 +178,7 @@ class IngestTest {
 
     // c passes on retry (flaky); a duplicate inside one batch counts once; begin events are accepted, not stored.
     JsonObject second = batch(complete("c", 1, "passed", 40), complete("c", 1, "passed", 40),
-      new JsonObject().put("type", "begin").put("title", "d").put("location", "tests/a.spec.ts:30:1"));
+      new JsonObject().put("type", "begin").put("title", "d").put("location", "tests/a.spec.ts:30:1").put("retry", 0));
     assertThat(events(runId, token, second).bodyAsJsonObject())
       .isEqualTo(new JsonObject().put("processed", 3).put("stored", 1).put("duplicates", 1));
     assertThat(events(runId, token, new JsonObject().put("testCases", new JsonArray())).statusCode())

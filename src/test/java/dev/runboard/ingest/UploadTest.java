@@ -189,7 +189,7 @@ class UploadTest {
     client.post("/api/test-runs/" + runId + "/events").putHeader("X-Stream-Token", token)
       .sendJsonObject(new JsonObject().put("testCases", new JsonArray().add(new JsonObject().put("title", "t")
         .put("titlePath", new JsonArray().add("s").add("t")).put("location", "a.spec.ts:3:1")
-        .put("status", "passed").put("duration", 5)))).await();
+        .put("retry", 0).put("status", "passed").put("duration", 5)))).await();
     long lastSeq = scalar("SELECT last_seq FROM runs WHERE id = " + runId);
     List<JsonObject> published = consume(Addresses.runEvents(runId));
 

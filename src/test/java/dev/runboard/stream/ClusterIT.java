@@ -80,7 +80,7 @@ class ClusterIT {
   private static void send(long runId, String token, int batch) {
     JsonArray items = new JsonArray();
     for (int i = 0; i < 3; i++) {
-      items.add(new JsonObject().put("title", "b" + batch + "-t" + i).put("location", "c.spec.ts:1:1")
+      items.add(new JsonObject().put("title", "b" + batch + "-t" + i).put("location", "c.spec.ts:1:1").put("retry", 0)
         .put("status", i == 0 ? "failed" : "passed").put("duration", 7));
     }
     assertThat(clientA.post("/api/test-runs/" + runId + "/events").putHeader("X-Stream-Token", token)

@@ -72,7 +72,7 @@ class StreamLimitsTest {
         JsonArray items = new JsonArray();
         for (int i = 0; i < 10; i++) {
           items.add(new JsonObject().put("title", "b" + batch + "t" + i).put("location", "l.spec.ts:1:1")
-            .put("status", "failed").put("duration", 1).put("error", error));
+            .put("retry", 0).put("status", "failed").put("duration", 1).put("error", error));
         }
         client.post("/api/test-runs/" + runId + "/events").putHeader("X-Stream-Token", run.getString("streamToken"))
           .sendJsonObject(new JsonObject().put("testCases", items)).await();

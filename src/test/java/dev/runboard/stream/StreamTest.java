@@ -110,7 +110,7 @@ class StreamTest {
       assertThat(snapshot.getJsonObject("run").getJsonObject("counters").getInteger("total")).isEqualTo(2);
 
       send(run, complete("b", 1, "passed"), new JsonObject().put("type", "begin").put("title", "c")
-        .put("location", "tests/s.spec.ts:9:1"));
+        .put("location", "tests/s.spec.ts:9:1").put("retry", 0));
       // test-begin is live only: it may come before or after the stored events of its batch (if those were
       // caught up from the store first), but the stored ones keep their order.
       List<SseClient.Event> three = List.of(sse.next(), sse.next(), sse.next());
