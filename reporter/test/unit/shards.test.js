@@ -8,8 +8,9 @@ const path = require('node:path');
 const RunboardReporter = require('../..');
 const { Log } = require('../../lib/log');
 const { StreamClient } = require('../../lib/client');
+const { flushSpool } = require('../../lib/deliver');
 const { readSpool } = require('../../lib/spool');
-const { fakeServer } = require('./helpers/fake-server');
+const { fakeServer, refusingUrl } = require('./helpers/fake-server');
 
 const github = { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '3', GITHUB_JOB: 'e2e' };
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'runboard-shards-test-'));
@@ -167,4 +168,65 @@ test('a retried start of a shard sends the same buildId, shard and runKey, so th
   } finally {
     await server.close();
   }
+});
+
+test('flush replays a shard\'s start with its buildId and shard; --new-run sends it as a run of its own', async (t) => {
+  const down = await refusingUrl();
+  const { lines, spoolFile } = await runReporter({ serverUrl: down, env: github, shard: { current: 3, total: 4 } });
+  assert.match(lines.join('\n'), /cannot reach/);
+  assert.ok(fs.existsSync(spoolFile), 'not delivered: the spool is kept');
+
+  const server = await fakeServer();
+  t.after(server.close);
+  const { log } = quiet();
+  const outcome = await flushSpool(spoolFile, { serverUrl: server.url, apiKey: 'rb_test', log });
+  assert.equal(outcome.delivered, true);
+  const [start] = server.of('start');
+  assert.deepEqual([start.body.buildId, start.body.shard, start.body.expectedTests], ['42-3', { current: 3, total: 4 }, 3]);
+  assert.match(start.body.runKey, /^gh-42-e2e-shard3of4-/);
+  assert.equal(server.of('finish')[0].body.status, 'passed');
+
+  const again = await flushSpool(spoolFile, { serverUrl: server.url, apiKey: 'rb_test', log, newRun: true });
+  assert.equal(again.delivered, true);
+  const fresh = server.of('start')[1].body;
+  assert.equal('buildId' in fresh, false);
+  assert.equal('shard' in fresh, false);
+  assert.notEqual(fresh.runKey, start.body.runKey);
+});
+
+test('flush of a spool whose process died before git answered still replays buildId and shard', async (t) => {
+  const dir = tmp();
+  const file = path.join(dir, 'spool.jsonl');
+  const { Spool } = require('../../lib/spool');
+  const spool = new Spool(file);
+  spool.open({ projectName: 'shop', runKey: 'gl-5-e2e', start: { startTime: '2026-01-01T00:00:00.000Z',
+    expectedTests: 2, buildId: '5', shard: { current: 1, total: 2 } } });
+  spool.close();
+  const server = await fakeServer();
+  t.after(server.close);
+  const { log } = quiet();
+  const outcome = await flushSpool(file, { serverUrl: server.url, apiKey: 'rb_test', log });
+  assert.equal(outcome.delivered, true);
+  assert.deepEqual([server.of('start')[0].body.buildId, server.of('start')[0].body.shard], ['5', { current: 1, total: 2 }]);
+  assert.equal(server.of('finish')[0].body.status, 'interrupted', 'no recorded end');
+});
+
+test('flush of a shard the server refuses reports the conflict, not a finished runKey', async (t) => {
+  const dir = tmp();
+  const file = path.join(dir, 'spool.jsonl');
+  const { Spool } = require('../../lib/spool');
+  const spool = new Spool(file);
+  spool.open({ projectName: 'shop', runKey: 'gl-5-e2e', start: { startTime: 'T', buildId: '5',
+    shard: { current: 1, total: 2 } } });
+  spool.close();
+  const server = await fakeServer({ start: () => ({ status: 409, json: { error: 'conflict',
+    message: 'Shard 1 has already finished.' } }) });
+  t.after(server.close);
+  const { log, lines } = quiet();
+  const outcome = await flushSpool(file, { serverUrl: server.url, apiKey: 'rb_test', log });
+  assert.equal(outcome.delivered, false);
+  assert.equal(outcome.conflict, true);
+  assert.deepEqual([outcome.buildId, outcome.shard], ['5', { current: 1, total: 2 }]);
+  assert.match(lines.join('\n'), /refused to start shard 1\/2 of build 5/);
+  assert.equal(server.of('start').length, 1);
 });
