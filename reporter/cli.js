@@ -9,7 +9,8 @@ const USAGE = `Usage: runboard-reporter flush <spool-file> [--server <url>] [--n
 
 Sends a run that runboard-reporter could not deliver (its spool file) to a Runboard server.
   --server <url>  the server (default: RUNBOARD_URL, else the URL the run was meant for)
-  --new-run       send it as a new run even if a run with its runKey has finished on the server
+  --new-run       send it as a new run of its own: even if a run with its runKey has finished on the
+                  server, or the server refused its shard of a build
 The API key comes from RUNBOARD_API_KEY. On success the spool file is deleted.
 Exit code: 0 delivered, 1 not delivered (the file is kept), 2 wrong usage.`;
 
@@ -56,7 +57,9 @@ async function main(argv) {
         + `(${s.stored} new, ${s.duplicates} already there), ${s.files} files; the spool file is deleted`);
       return 0;
     }
-    if (outcome.fatal && /HTTP 409/.test(outcome.fatal) && !newRun) {
+    if (outcome.conflict) {
+      log.info('Use --new-run to send it as a run of its own, outside that build.');
+    } else if (outcome.fatal && /HTTP 409/.test(outcome.fatal) && !newRun) {
       log.info(`a run with runKey ${outcome.runKey} has already finished on the server (delivered before, or `
         + 'ended by the server); nothing more was sent. Use --new-run to send it as a new run.');
     }

@@ -29,6 +29,12 @@ export interface RunboardReporterOptions {
   /** Names this run for the server; a retried start with the same key resumes it. Env: `RUNBOARD_RUN_KEY`.
    *  Default: from the CI job's ids (stable across retries of the job), else random per process. */
   runKey?: string;
+  /** The CI build this run belongs to: every shard (`--shard=i/n`) with the same buildId streams into one run.
+   *  Env: `RUNBOARD_BUILD_ID`. Trimmed; over 200 characters it is shortened (its start and a hash).
+   *  Default, for sharded runs only: from CI (GitHub Actions `<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`, GitLab
+   *  `CI_PIPELINE_ID`, CircleCI `CIRCLE_WORKFLOW_ID`, Jenkins `BUILD_TAG`, Azure `BUILD_BUILDID`, Buildkite
+   *  `BUILDKITE_BUILD_ID`, Travis `TRAVIS_BUILD_ID`). When set, an unsharded run is a one-shard build. */
+  buildId?: string;
   /** Where results wait until delivered. Env: `RUNBOARD_SPOOL_FILE`.
    *  Default: `.runboard/spool-<runKey>-<time>-<pid>.jsonl` under the working folder (deleted once delivered). */
   spoolFile?: string;

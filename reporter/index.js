@@ -9,6 +9,7 @@ const { detectCi, deriveRunKey } = require('./lib/ci');
 const { gitInfo } = require('./lib/git');
 const { beginEvent, completeEvent, identityOf, relativeFile } = require('./lib/identity');
 const { Spool, readSpool } = require('./lib/spool');
+const { resolveBuild, startBody } = require('./lib/start');
 const { StreamClient } = require('./lib/client');
 const { htmlReportFolder, deliverEnd, deliverOneShot } = require('./lib/deliver');
 const { version: reporterVersion } = require('./package.json');
@@ -105,21 +106,35 @@ class RunboardReporter {
       : htmlReportFolder(config)) : undefined;
     const ci = detectCi(process.env);
     const runKey = o.runKey || deriveRunKey(ci, { shard: config.shard });
-    const startBody = this._startBody(config, suite, ci);
+    // One-shot runs (submit/upload) have no build: every shard is a run of its own.
+    const build = o.streaming ? resolveBuild({ shard: config.shard, buildId: o.buildId, env: process.env })
+      : { warnings: [] };
+    for (const warning of build.warnings) this._log.once('build:' + warning, warning);
+    let expectedTests;
+    try {
+      expectedTests = suite.allTests().length; // this shard's tests: Playwright filters the suite per shard
+    } catch {
+      expectedTests = undefined;
+    }
+    const startFields = {
+      startTime: this._startTime.toISOString(), expectedTests, projectDescription: o.projectDescription, build,
+      reporterVersion, playwrightVersion: config.version,
+    };
 
     const spoolFile = o.spoolFile ? path.resolve(o.spoolFile) : path.resolve('.runboard',
       `spool-${runKey.replace(/[^\w.-]/g, '_').slice(0, 48)}-${Date.now().toString(36)}.jsonl`);
     const spool = new Spool(spoolFile);
     if (spool.open({
       serverUrl: o.serverUrl, projectName: o.projectName, runKey, mode: o.streaming ? 'stream' : 'one-shot',
-      start: { startTime: this._startTime.toISOString() },
+      start: startBody(startFields),
     })) {
       this._spool = spool;
     } else {
       this._log.once('spool', `cannot write the spool file ${spoolFile} (${spool.failed && spool.failed.message}); `
         + 'results that cannot be sent will be lost');
     }
-    this._startBody = startBody.then((body) => {
+    this._startBody = this._metadata(config, ci).then((metadata) => {
+      const body = startBody({ ...startFields, metadata });
       if (this._spool) this._spool.append({ kind: 'start', body });
       return body;
     });
@@ -136,7 +151,7 @@ class RunboardReporter {
     this._client.begin();
   }
 
-  async _startBody(config, suite, ci) {
+  async _metadata(config, ci) {
     const o = this._options;
     const git = await gitInfo(config.rootDir || process.cwd());
     const scm = { ...git };
@@ -163,19 +178,7 @@ class RunboardReporter {
         delete metadata.scm;
       }
     }
-    let expectedTests;
-    try {
-      expectedTests = suite.allTests().length;
-    } catch {
-      expectedTests = undefined;
-    }
-    return {
-      startTime: this._startTime.toISOString(),
-      ...(expectedTests !== undefined ? { expectedTests } : {}),
-      ...(o.projectDescription ? { projectDescription: o.projectDescription } : {}),
-      metadata, reporterVersion,
-      ...(config.version ? { playwrightVersion: String(config.version).slice(0, 100) } : {}),
-    };
+    return metadata;
   }
 
   _collectAttachments(test, result, eventIndex) {
@@ -231,7 +234,9 @@ class RunboardReporter {
       this._spool.close();
       const file = shortPath(this._spool.file);
       this._log.once('kept', `this run was not delivered to ${o.serverUrl}; its results are kept in ${file}. `
-        + `Send them later with: npx runboard-reporter flush ${file}`);
+        + (this._client && this._client.conflict
+          ? `Send them as a run of their own with: npx runboard-reporter flush --new-run ${file}`
+          : `Send them later with: npx runboard-reporter flush ${file}`));
     } else {
       this._log.once('lost', `this run was not delivered to ${o.serverUrl}`);
     }

@@ -98,6 +98,35 @@ function detectCi(env = process.env) {
 }
 
 /**
+ * The id of the CI build this process belongs to: the same in every job of that build (so in every shard), and
+ * new for each build (GitHub Actions: for each re-run attempt). Undefined outside CI and for CI providers that
+ * do not name their builds (generic `CI=true`).
+ */
+function ciBuildId(env = process.env) {
+  const e = (name) => (env[name] === undefined || String(env[name]).trim() === '' ? undefined : String(env[name]).trim());
+  const ci = detectCi(env);
+  switch (ci && ci.provider) {
+    case 'github-actions':
+      return e('GITHUB_RUN_ID') && (e('GITHUB_RUN_ATTEMPT') ? `${e('GITHUB_RUN_ID')}-${e('GITHUB_RUN_ATTEMPT')}`
+        : e('GITHUB_RUN_ID'));
+    case 'gitlab':
+      return e('CI_PIPELINE_ID');
+    case 'jenkins':
+      return e('BUILD_TAG');
+    case 'circleci':
+      return e('CIRCLE_WORKFLOW_ID');
+    case 'azure-pipelines':
+      return e('BUILD_BUILDID');
+    case 'travis':
+      return e('TRAVIS_BUILD_ID');
+    case 'buildkite':
+      return e('BUILDKITE_BUILD_ID');
+    default:
+      return undefined;
+  }
+}
+
+/**
  * The run key: from the CI job's ids plus the shard and the command line (so that two `playwright test` commands
  * in one job are two runs), else random for this process. At most 100 characters.
  */
@@ -144,4 +173,4 @@ function clean(object) {
   return out;
 }
 
-module.exports = { detectCi, deriveRunKey };
+module.exports = { detectCi, deriveRunKey, ciBuildId };

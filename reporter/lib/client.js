@@ -46,6 +46,27 @@ function describeResponse(res) {
   return `HTTP ${res.status}${body ? ' ' + body : ''}`;
 }
 
+/**
+ * Why the server refused (409) to start a shard of a build: the shard has finished in that build, or the build's
+ * other shards were started with another shard total. The server's message tells which, when it names either.
+ */
+function startConflictMessage(res, { buildId, shard }) {
+  const what = shard ? `shard ${shard.current}/${shard.total} of build ${buildId}` : `build ${buildId}`;
+  const text = res.json && typeof res.json.message === 'string' ? res.json.message : res.text || '';
+  const total = shard ? `${shard.total}` : '1 (an unsharded run)';
+  let why;
+  if (/total/i.test(text)) {
+    why = `the build's other shards were started with another shard total than ${total} (two sharded jobs of one `
+      + 'CI build sending to one project need different build ids)';
+  } else if (/finish/i.test(text)) {
+    why = `${shard ? 'this shard' : 'this run'} of the build has already finished (e.g. a retried CI job)`;
+  } else {
+    why = `either ${shard ? 'this shard' : 'this run'} of the build has already finished, or the build's other shards `
+      + `were started with another shard total than ${total}`;
+  }
+  return `the server refused to start ${what} (${describeResponse(res)}): ${why}; nothing more is sent`;
+}
+
 /** A referenced wait (see {@link send}): a retry that is awaited keeps the process alive until it is done. */
 const sleep = (ms) => new Promise((resolve) => {
   setTimeout(resolve, ms);
@@ -301,11 +322,19 @@ class StreamClient {
     };
   }
 
-  /** `start` once (a retried start with the same runKey resumes the same run). */
+  /**
+   * `start` once. A retried start resumes the same run: by runKey, or for a build (body with `buildId`) by
+   * buildId + shard, which the body keeps unchanged; a refused shard is never restarted under another key.
+   */
   async _ensureStarted() {
     if (this.token) return true;
     const body = { ...(await this.startBody), projectName: this.projectName, runKey: this.runKey };
     let res = await this._call('/api/test-runs/start', body, { Authorization: `Bearer ${this.apiKey}` });
+    if (res.status === 409 && body.buildId) {
+      this.conflict = true;
+      this._fail(startConflictMessage(res, body));
+      return false;
+    }
     if (res.status === 409 && this.newKeyWhenFinished && !this.keyChanged && !this.runId) {
       this.keyChanged = true;
       const old = this.runKey;
@@ -473,4 +502,4 @@ class StreamClient {
   }
 }
 
-module.exports = { StreamClient, send, describeResponse, sleep };
+module.exports = { StreamClient, send, describeResponse, startConflictMessage, sleep };

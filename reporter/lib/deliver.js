@@ -218,9 +218,10 @@ async function deliverOneShot({ serverUrl, apiKey, projectName, projectDescripti
 }
 
 /**
- * Delivers a spool file (the `flush` command): starts (or resumes, by its runKey) the run, replays every result
- * (the server keeps each attempt once), attaches the files that still exist and finishes the run as recorded
- * (`interrupted` if the spool has no end). Resolves `{delivered, runId, stats}`.
+ * Delivers a spool file (the `flush` command): starts (or resumes, by its runKey, or by buildId + shard for a
+ * shard of a build) the run, replays every result (the server keeps each attempt once), attaches the files that
+ * still exist and finishes the run as recorded (`interrupted` if the spool has no end). `newRun` sends it as a run
+ * of its own: a fresh runKey, and no buildId or shard. Resolves `{delivered, runId, stats, …}`.
  */
 async function flushSpool(file, { serverUrl, apiKey, newRun = false, timeBudget = 120000, log, requestTimeout }) {
   const spool = readSpool(file);
@@ -229,8 +230,13 @@ async function flushSpool(file, { serverUrl, apiKey, newRun = false, timeBudget 
   if (!url) throw new Error('no server URL: set RUNBOARD_URL or pass --server');
   if (!apiKey) throw new Error('no API key: set RUNBOARD_API_KEY');
   log.addSecret(apiKey);
+  const startBody = { ...(header.start || {}), ...(spool.start || {}) };
+  if (newRun) {
+    delete startBody.buildId;
+    delete startBody.shard;
+  }
   const client = new StreamClient({
-    serverUrl: url, apiKey, projectName: header.projectName, startBody: { ...(header.start || {}), ...(spool.start || {}) },
+    serverUrl: url, apiKey, projectName: header.projectName, startBody,
     runKey: newRun ? `${spool.runKey.slice(0, 70)}-flush-${Date.now().toString(36)}` : spool.runKey,
     log, batchSize: 1000, maxQueue: Infinity, keepAliveInterval: 0, requestTimeout: requestTimeout ?? 30000, retries: 5,
     newKeyWhenFinished: false, autoProbe: false,
@@ -246,7 +252,8 @@ async function flushSpool(file, { serverUrl, apiKey, newRun = false, timeBudget 
   });
   client.close();
   return { delivered, runId: client.runId, runKey: client.runKey, stats: client.stats, events: spool.events.length,
-    finished: client.finished, fatal: client.fatal, status: finishBody.status };
+    finished: client.finished, fatal: client.fatal, conflict: Boolean(client.conflict), status: finishBody.status,
+    buildId: startBody.buildId, shard: startBody.shard };
 }
 
 module.exports = {

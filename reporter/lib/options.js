@@ -15,6 +15,7 @@ const OPTIONS = {
   timeBudget: { default: 60000 },
   maxQueue: { default: 10000 },
   runKey: { env: 'RUNBOARD_RUN_KEY' },
+  buildId: { env: 'RUNBOARD_BUILD_ID' },
   spoolFile: { env: 'RUNBOARD_SPOOL_FILE' },
   tags: { env: 'RUNBOARD_TAGS', default: [] },
   customData: {},
@@ -91,6 +92,15 @@ function resolveOptions(given, env = process.env) {
   if (options.runKey !== undefined && (typeof options.runKey !== 'string' || !options.runKey
     || options.runKey.length > 100)) {
     errors.push('runKey must be a string of 1 to 100 characters');
+  }
+  if (typeof options.buildId === 'number' && Number.isFinite(options.buildId)) {
+    options.buildId = String(options.buildId);
+  }
+  if (options.buildId !== undefined && typeof options.buildId !== 'string') {
+    errors.push('buildId must be a string (1 to 200 characters; longer ones are shortened)');
+  } else if (options.buildId !== undefined) {
+    // A blank option counts as not set: RUNBOARD_BUILD_ID, then CI, decide.
+    options.buildId = options.buildId.trim() || String(env.RUNBOARD_BUILD_ID ?? '').trim() || undefined;
   }
   if (options.spoolFile !== undefined && (typeof options.spoolFile !== 'string' || !options.spoolFile)) {
     errors.push('spoolFile must be a file path');

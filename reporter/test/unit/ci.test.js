@@ -2,7 +2,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { detectCi, deriveRunKey } = require('../../lib/ci');
+const { detectCi, deriveRunKey, ciBuildId } = require('../../lib/ci');
 
 test('no CI variables: no provider, a random runKey per process', () => {
   assert.equal(detectCi({}), null);
@@ -88,4 +88,28 @@ test('a runKey is at most 100 characters', () => {
   const key = deriveRunKey(ci, { argv: [] });
   assert.ok(key.length <= 100, key);
   assert.equal(key, deriveRunKey(ci, { argv: [] }));
+});
+
+test('the CI build id: shared by every job (shard) of a build, per provider', () => {
+  const cases = [
+    [{ GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '9876543210', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'e2e' }, '9876543210-2'],
+    [{ GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '9876543210' }, '9876543210'],
+    [{ GITLAB_CI: 'true', CI: 'true', CI_PIPELINE_ID: '5', CI_JOB_ID: '9', CI_NODE_INDEX: '2' }, '5'],
+    [{ CIRCLECI: 'true', CIRCLE_WORKFLOW_ID: 'wf-uuid', CIRCLE_BUILD_NUM: '3', CIRCLE_NODE_INDEX: '1' }, 'wf-uuid'],
+    [{ JENKINS_URL: 'https://ci.example/', BUILD_TAG: 'jenkins-shop-12', BUILD_NUMBER: '12' }, 'jenkins-shop-12'],
+    [{ TF_BUILD: 'True', BUILD_BUILDID: '77', SYSTEM_JOBID: 'job-1' }, '77'],
+    [{ BUILDKITE: 'true', CI: 'true', BUILDKITE_BUILD_ID: 'bk-uuid', BUILDKITE_BUILD_NUMBER: '4',
+      BUILDKITE_PARALLEL_JOB: '0' }, 'bk-uuid'],
+    [{ TRAVIS: 'true', CI: 'true', TRAVIS_BUILD_ID: '314', TRAVIS_JOB_ID: '315' }, '314'],
+  ];
+  for (const [env, expected] of cases) {
+    assert.equal(ciBuildId(env), expected, detectCi(env).provider);
+  }
+});
+
+test('no CI build id outside CI, for a generic CI, or when the provider leaves its build id blank', () => {
+  assert.equal(ciBuildId({}), undefined);
+  assert.equal(ciBuildId({ CI: 'true', BUILD_ID: '99' }), undefined);
+  assert.equal(ciBuildId({ GITLAB_CI: 'true', CI_PIPELINE_ID: ' ' }), undefined);
+  assert.equal(ciBuildId({ GITHUB_ACTIONS: 'true' }), undefined);
 });
