@@ -4,7 +4,8 @@ SELECT r.id, r.project_id, p.name AS project_name, r.status, r.stream_token_hash
        coalesce((r.started_by_user IS NULL OR u.role IN ('reporter', 'administrator'))
                 AND (r.started_by_key IS NULL
                      OR (k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()))), false)
-         AS authority_holds
+         AS authority_holds,
+       r.shard_total
 FROM runs r
 JOIN projects p ON p.id = r.project_id
 LEFT JOIN users u ON u.id = r.started_by_user

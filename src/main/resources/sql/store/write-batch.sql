@@ -21,6 +21,12 @@ WITH new_attempts AS (
   ON CONFLICT (run_id, test_id) DO UPDATE
     SET final_retry = EXCLUDED.final_retry, status = EXCLUDED.status, expected_status = EXCLUDED.expected_status,
         duration_ms = EXCLUDED.duration_ms, attempt_count = EXCLUDED.attempt_count, outcome = EXCLUDED.outcome
+), shard_counters AS (
+  -- A sharded run's batch comes from one shard ($38; null otherwise): its counter changes are that shard's too.
+  UPDATE run_shards
+  SET total = total + $29, passed = passed + $30, failed = failed + $31, timed_out = timed_out + $32,
+      skipped = skipped + $33, interrupted = interrupted + $34, flaky = flaky + $35, attempts = attempts + $36
+  WHERE run_id = $1 AND shard = $38::int
 ), new_events AS (
   INSERT INTO run_events (run_id, seq, type, data)
   SELECT $1, e.seq, e.type, e.data::jsonb

@@ -48,6 +48,8 @@ public final class EventCodec {
       case "test-completed" -> RunEvent.TestCompleted.class;
       case "run-progress" -> RunEvent.RunProgress.class;
       case "run-files" -> RunEvent.RunFiles.class;
+      case "shard-started" -> RunEvent.ShardStarted.class;
+      case "shard-finished" -> RunEvent.ShardFinished.class;
       case "run-finished" -> RunEvent.RunFinished.class;
       default -> throw new IllegalArgumentException("unknown run event '" + type + "'");
     };

@@ -41,8 +41,8 @@ import java.util.List;
  */
 public final class IngestRoutes {
 
-  static final String TOKEN_HEADER = "X-Stream-Token";
-  static final String TOKEN_FIELD = "streamToken";
+  static final String TOKEN_HEADER = StreamTokens.HEADER;
+  static final String TOKEN_FIELD = StreamTokens.FIELD;
 
   private final RunStore store;
   private final EventPublisher events;
@@ -80,11 +80,20 @@ public final class IngestRoutes {
     store.startRun(run, Secrets.hash(token), starter(ctx))
       .onSuccess(started -> {
         RunSummary summary = started.run();
+        if (started.event() != null) {
+          events.publish(summary.id(), List.of(started.event()));
+        }
         if (started.created()) {
           events.publish(RunUpdate.of(RunUpdate.STARTED, summary));
+        } else if (started.event() != null) {
+          events.publish(RunUpdate.of(RunUpdate.PROGRESS, summary)); // a shard joined: expected tests grew
         }
-        Responses.sendJson(ctx, started.created() ? 201 : 200, new JsonObject()
-          .put("runId", summary.id()).put("projectId", summary.projectId()).put("streamToken", token));
+        JsonObject answer = new JsonObject().put("runId", summary.id()).put("projectId", summary.projectId())
+          .put("streamToken", token);
+        if (started.shard() != null) {
+          answer.put("shard", new JsonObject().put("current", started.shard()).put("total", run.shardTotal()));
+        }
+        Responses.sendJson(ctx, started.created() ? 201 : 200, answer);
       })
       .onFailure(e -> ctx.fail(e instanceof RunConflictException ? ApiException.conflict(e.getMessage())
         : e instanceof ForeignRunException ? ApiException.forbidden(e.getMessage()) : e));
@@ -104,9 +113,10 @@ public final class IngestRoutes {
       }
     }
     store.appendBatch(runId, locked -> {
-      checkToken(ctx, locked, parsed);
-      requireRunning(locked);
+      Integer shard = checkToken(ctx, locked, parsed);
+      StreamTokens.requireRunning(locked, shard);
       parsed.throwIfInvalid();
+      return shard;
     }, attempts).onSuccess(batch -> {
       publishBatch(runId, begins, batch);
       Responses.sendJson(ctx, 200, new JsonObject().put("processed", items.size())
@@ -118,14 +128,20 @@ public final class IngestRoutes {
     long runId = Long.parseLong(ctx.pathParam("runId"));
     Parsed<RunStore.Finish> parsed = Parsed.of(ctx, IngestValidator::finish);
     store.finishRun(runId, locked -> {
-      checkToken(ctx, locked, parsed);
-      if (!locked.running()) {
+      Integer shard = checkToken(ctx, locked, parsed);
+      if (!locked.running() || (shard != null && !StreamTokens.shardRunning(locked, shard))) {
         return null; // a repeated finish: 200 with the stored summary, its body not validated again
       }
       parsed.throwIfInvalid();
-      return parsed.value();
+      return shard == null ? parsed.value() : parsed.value().forShard(shard);
     }).onSuccess(finished -> {
       RunSummary run = finished.run();
+      if (finished.shardEvent() != null) {
+        events.publish(runId, List.of(finished.shardEvent()));
+        if (finished.event() == null) {
+          events.publish(RunUpdate.of(RunUpdate.PROGRESS, run));
+        }
+      }
       if (finished.event() != null) {
         events.publishFinished(finished.event());
       }
@@ -171,8 +187,8 @@ public final class IngestRoutes {
         if (peeked.failed()) {
           throw peeked.cause();
         }
-        checkToken(ctx, peeked.result(), Parsed.empty());
-        requireRunning(peeked.result());
+        Integer shard = checkToken(ctx, peeked.result(), Parsed.empty());
+        StreamTokens.requireRunning(peeked.result(), shard);
         ctx.next();
       } catch (Throwable e) {
         ctx.fail(e);
@@ -180,35 +196,10 @@ public final class IngestRoutes {
     });
   }
 
-  /**
-   * 404 for no run, then the token: from {@value #TOKEN_HEADER} or the body's {@value #TOKEN_FIELD} (both and
-   * different → 400), missing → 401, not the run's current token → 403.
-   */
-  static void checkToken(RoutingContext ctx, LockedRun run, Parsed<?> parsed) {
-    if (run == null) {
-      throw ApiException.notFound("No run " + ctx.pathParam("runId") + ".");
-    }
-    String header = ctx.request().getHeader(TOKEN_HEADER);
-    String field = parsed.token();
-    if (header != null && field != null && !header.equals(field)) {
-      throw ApiException.validation(TOKEN_FIELD, "The X-Stream-Token header and the streamToken field differ.");
-    }
-    String token = header != null ? header : field;
-    if (token == null || token.isEmpty()) {
-      throw ApiException.unauthorized("This run's stream token is required (X-Stream-Token or streamToken).");
-    }
-    if (!Secrets.matches(token, run.streamTokenHash())) {
-      throw ApiException.forbidden("This is not the current stream token of run " + run.id() + ".");
-    }
-    requireAuthority(run);
-  }
-
-  /** A stream token derives from the credentials that started its run: it ends when they are revoked. */
-  static void requireAuthority(LockedRun run) {
-    if (!run.authorityHolds()) {
-      throw ApiException.forbidden("The account or API key that started run " + run.id() + " was revoked, "
-        + "deleted or lost the reporter role: its stream tokens no longer work.");
-    }
+  /** The protocol's token checks ({@link StreamTokens#check}); returns the shard the token is of, or null. */
+  static Integer checkToken(RoutingContext ctx, LockedRun run, Parsed<?> parsed) {
+    return StreamTokens.check(Long.parseLong(ctx.pathParam("runId")), run, ctx.request().getHeader(TOKEN_HEADER),
+      parsed.token(), false);
   }
 
   /** The caller of a reporter route, as the store records who started a run. */
@@ -217,12 +208,6 @@ public final class IngestRoutes {
     return new Starter(principal.userId(), principal.apiKeyId(), principal.role() == Role.ADMINISTRATOR);
   }
 
-  static void requireRunning(LockedRun run) {
-    if (!run.running()) {
-      throw ApiException.conflict("Run " + run.id() + " has finished (" + run.status() + "); it takes no more "
-        + "results.");
-    }
-  }
 
   // ----- publishing (after commit) ----------------------------------------------------------------------------
 

@@ -71,6 +71,28 @@ final class IngestValidator {
   // ----- start / finish ---------------------------------------------------------------------------------------
 
   static NewRun start(ObjectNode body) {
+    String buildId = string(body, "buildId", "buildId", false, 200);
+    Integer current = null;
+    Integer total = null;
+    if (has(body, "shard")) {
+      if (buildId == null) {
+        throw ApiException.validation("buildId", "buildId is required with shard: it names the CI build whose "
+          + "shards stream into one run.");
+      }
+      ObjectNode shard = objectItem(body.get("shard"), "shard");
+      total = integer(shard, "total", "shard.total", true, 1, 1_000).intValue();
+      current = integer(shard, "current", "shard.current", true, 1, 1_000).intValue();
+      if (current > total) {
+        throw ApiException.validation("shard.current", "shard.current must be at most shard.total (" + total
+          + "), got " + current + ".");
+      }
+    } else if (buildId != null) {
+      current = 1;
+      total = 1;
+    }
+    if (buildId != null && buildId.isBlank()) {
+      throw ApiException.validation("buildId", "buildId must not be blank.");
+    }
     return new NewRun(
       string(body, "projectName", "projectName", true, 100),
       string(body, "projectDescription", "projectDescription", false, 2_000),
@@ -79,7 +101,8 @@ final class IngestValidator {
       intOrNull(integer(body, "expectedTests", "expectedTests", false, 0, 10_000_000)),
       object(body, "metadata", "metadata", MAX_METADATA),
       string(body, "reporterVersion", "reporterVersion", false, 100),
-      string(body, "playwrightVersion", "playwrightVersion", false, 100));
+      string(body, "playwrightVersion", "playwrightVersion", false, 100),
+      buildId, current, total);
   }
 
   static RunStore.Finish finish(ObjectNode body) {

@@ -156,8 +156,8 @@ public final class UploadRoutes {
     Future<Reply> reply = store.peekRun(runId).compose(run -> {
       if (run == null || header != null || !isMultipart(ctx)) {
         // Without a form there is no streamToken field: a missing token is reported before the media type.
-        checkToken(runId, run, header, null, false);
-        IngestRoutes.requireRunning(run);
+        Integer shard = StreamTokens.check(runId, run, header, null, false);
+        StreamTokens.requireRunning(run, shard);
       }
       return MultipartReader.read(vertx, ctx.request(), upload.temp, maxUploadBytes, maxFieldBytes, TEXT_PARTS);
     }).compose(form -> attachFiles(ctx, upload, runId, form, false));
@@ -236,8 +236,8 @@ public final class UploadRoutes {
     String header = ctx.request().getHeader(IngestRoutes.TOKEN_HEADER);
     String field = form.fields().get(IngestRoutes.TOKEN_FIELD);
     return store.peekRun(runId).compose(run -> {
-      checkToken(runId, run, header, field, credentialed);
-      IngestRoutes.requireRunning(run);
+      Integer shard = StreamTokens.check(runId, run, header, field, credentialed);
+      StreamTokens.requireRunning(run, shard);
       List<Incoming> incoming = new ArrayList<>(reports(form));
       incoming.addAll(attachments(form));
       requireKnownParts(form, incoming);
@@ -246,8 +246,8 @@ public final class UploadRoutes {
       }
       return prepare(upload, incoming);
     }).compose(prepared -> store.attachFiles(runId, locked -> {
-      checkToken(runId, locked, header, field, credentialed);
-      IngestRoutes.requireRunning(locked);
+      Integer shard = StreamTokens.check(runId, locked, header, field, credentialed);
+      StreamTokens.requireRunning(locked, shard);
     }, prepared.stream().map(Prepared::artifact).toList(), stored -> place(upload, prepared, stored)))
       .map(attached -> {
         events.publish(runId, List.of(attached.event()));
@@ -333,31 +333,6 @@ public final class UploadRoutes {
       return "screenshot";
     }
     return contentType.startsWith("video/") ? "video" : "other";
-  }
-
-  /**
-   * 404 for no run, then the token (header or form field; both and different → 400; none → 401 unless the
-   * request is {@code credentialed}; wrong → 403).
-   */
-  private static void checkToken(long runId, LockedRun run, String header, String field, boolean credentialed) {
-    if (run == null) {
-      throw ApiException.notFound("No run " + runId + ".");
-    }
-    if (header != null && field != null && !header.equals(field)) {
-      throw ApiException.validation(IngestRoutes.TOKEN_FIELD, "The X-Stream-Token header and the streamToken "
-        + "field differ.");
-    }
-    String token = header != null ? header : field;
-    if ((token == null || token.isEmpty()) && credentialed) {
-      return;
-    }
-    if (token == null || token.isEmpty()) {
-      throw ApiException.unauthorized("This run's stream token is required (X-Stream-Token or streamToken).");
-    }
-    if (!Secrets.matches(token, run.streamTokenHash())) {
-      throw ApiException.forbidden("This is not the current stream token of run " + run.id() + ".");
-    }
-    IngestRoutes.requireAuthority(run);
   }
 
   // ----- parts shared by both modes ---------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import java.util.List;
  *
  * <p>Per run ({@code GET /api/test-runs/{id}/stream}): {@link TestBegin} (live only, never stored),
  * and the {@link Logged} events that get the run's next {@code seq} in the transaction that stores them:
- * {@link TestCompleted}, {@link RunProgress}, {@link RunFiles}, {@link RunFinished}. Run-list changes
+ * {@link TestCompleted}, {@link RunProgress}, {@link RunFiles}, {@link ShardStarted}, {@link ShardFinished},
+ * {@link RunFinished}. Run-list changes
  * ({@code GET /api/stream}): {@link RunUpdate}.
  */
 public sealed interface RunEvent {
@@ -43,6 +44,22 @@ public sealed interface RunEvent {
     @Override
     public String type() {
       return "run-progress";
+    }
+  }
+
+  /** A shard of a sharded run has started. */
+  record ShardStarted(long seq, Shards.Shard shard) implements Logged {
+    @Override
+    public String type() {
+      return "shard-started";
+    }
+  }
+
+  /** A shard of a sharded run has finished (the run goes on until all have). */
+  record ShardFinished(long seq, Shards.Shard shard) implements Logged {
+    @Override
+    public String type() {
+      return "shard-finished";
     }
   }
 

@@ -6,17 +6,22 @@ import dev.runboard.model.Outcome;
 import dev.runboard.model.RunFile;
 import dev.runboard.model.RunStatus;
 import dev.runboard.model.RunSummary;
+import dev.runboard.model.Shards;
 import dev.runboard.model.TestResult;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The one place rows (and validated attempts) become records. */
 final class RowMappers {
@@ -24,13 +29,44 @@ final class RowMappers {
   private RowMappers() {
   }
 
-  /** A row of {@code run-summary.sql}. */
+  /** A row of {@code run-summary.sql} (its {@code shard_total} and {@code shards} columns are optional). */
   static RunSummary runSummary(Row row) {
     JsonObject metadata = row.getJsonObject("metadata");
     return new RunSummary(row.getLong("id"), row.getLong("project_id"), row.getString("project_name"),
       RunStatus.fromWire(row.getString("status")), time(row.getOffsetDateTime("start_time")),
       time(row.getOffsetDateTime("end_time")), row.getLong("duration_ms"), counters(row),
-      metadata == null ? Map.of() : metadata.getMap());
+      metadata == null ? Map.of() : metadata.getMap(), shards(row));
+  }
+
+  /** The columns {@code shard_total} and {@code shards} ({@code run_shards_json}), or null for unsharded runs. */
+  private static Shards shards(Row row) {
+    int total = row.getColumnIndex("shard_total");
+    if (total < 0 || row.getValue(total) == null) {
+      return null;
+    }
+    int shardTotal = row.getInteger(total);
+    Object json = row.getValue("shards");
+    JsonArray items = json instanceof JsonArray array ? array : new JsonArray();
+    List<Shards.Shard> list = new ArrayList<>(items.size());
+    Set<Integer> started = new HashSet<>();
+    for (int i = 0; i < items.size(); i++) {
+      JsonObject item = items.getJsonObject(i);
+      started.add(item.getInteger("current"));
+      list.add(new Shards.Shard(item.getInteger("current"), RunStatus.fromWire(item.getString("status")),
+        epochTime(item.getLong("startTime")), epochTime(item.getLong("endTime")),
+        item.getJsonObject("counters").mapTo(Counters.class)));
+    }
+    List<Integer> missing = new ArrayList<>();
+    for (int current = 1; current <= shardTotal; current++) {
+      if (!started.contains(current)) {
+        missing.add(current);
+      }
+    }
+    return new Shards(shardTotal, list, missing);
+  }
+
+  private static String epochTime(Long millis) {
+    return millis == null ? null : DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(millis));
   }
 
   /** A row of {@code run-results.sql}. */

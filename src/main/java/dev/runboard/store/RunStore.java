@@ -7,6 +7,7 @@ import dev.runboard.model.RunEvent;
 import dev.runboard.model.RunFile;
 import dev.runboard.model.RunStatus;
 import dev.runboard.model.RunSummary;
+import dev.runboard.model.Shards;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -54,7 +55,7 @@ public final class RunStore {
   // ----- start ------------------------------------------------------------------------------------------------
 
   /** The run a {@code start} made or resumed. */
-  public record Started(RunSummary run, boolean created) {
+  public record Started(RunSummary run, boolean created, Integer shard, RunEvent.ShardStarted event) {
   }
 
   /**
@@ -65,13 +66,16 @@ public final class RunStore {
    */
   public Future<Started> startRun(NewRun run, byte[] tokenHash, Starter starter) {
     return pool.withTransaction(conn -> startRun(conn, run, tokenHash, starter))
-      .recover(e -> isUniqueViolation(e) && run.runKey() != null
-        // Two starts with one runKey raced; the loser finds the winner's run now.
+      .recover(e -> isUniqueViolation(e) && (run.runKey() != null || run.sharded())
+        // Two starts with one runKey (or two shards of one build) raced; the loser finds the winner's run now.
         ? pool.withTransaction(conn -> startRun(conn, run, tokenHash, starter)) : Future.failedFuture(e));
   }
 
   private Future<Started> startRun(SqlConnection conn, NewRun run, byte[] tokenHash, Starter starter) {
     return upsertProject(conn, run).compose(projectId -> {
+      if (run.sharded()) {
+        return startShard(conn, projectId, run, tokenHash, starter);
+      }
       if (run.runKey() == null) {
         return insertRun(conn, projectId, run, tokenHash, starter).compose(id -> startedRun(conn, id, true));
       }
@@ -98,7 +102,72 @@ public final class RunStore {
   }
 
   private Future<Started> startedRun(SqlConnection conn, long runId, boolean created) {
-    return summary(conn, runId).map(summary -> new Started(summary, created));
+    return summary(conn, runId).map(summary -> new Started(summary, created, null, null));
+  }
+
+  /**
+   * A shard of a CI build: the build's run is made by its first shard and joined by the others (its row lock
+   * orders them); each shard gets its own token, and a repeated start of a running shard a new one. A shard whose
+   * total is not the run's, a shard that has finished, or a build whose run has ended fail with
+   * {@link RunConflictException}; another account's running shard with {@link ForeignRunException}.
+   */
+  private Future<Started> startShard(SqlConnection conn, long projectId, NewRun run, byte[] tokenHash,
+                                     Starter starter) {
+    int current = run.shardCurrent();
+    int total = run.shardTotal();
+    return query(conn, StoreQuery.FIND_BUILD_RUN, Tuple.of(projectId, run.buildId())).compose(rows -> {
+      if (!rows.iterator().hasNext()) {
+        return insertRun(conn, projectId, "stream", RunStatus.RUNNING, run, null, null, null, null, 0, starter)
+          .compose(id -> joinShard(conn, id, run, tokenHash, starter, true));
+      }
+      Row existing = rows.iterator().next();
+      long id = existing.getLong("id");
+      if (existing.getInteger("shard_total") != total) {
+        return Future.failedFuture(new RunConflictException("Run " + id + " of build " + run.buildId() + " has "
+          + existing.getInteger("shard_total") + " shards; this shard says " + total + "."));
+      }
+      if (!RunStatus.fromWire(existing.getString("status")).running()) {
+        return Future.failedFuture(new RunConflictException("Run " + id + " of build " + run.buildId()
+          + " has ended; shard " + current + "/" + total + " cannot join it."));
+      }
+      return joinShard(conn, id, run, tokenHash, starter, false);
+    });
+  }
+
+  private Future<Started> joinShard(SqlConnection conn, long runId, NewRun run, byte[] tokenHash, Starter starter,
+                                    boolean created) {
+    int current = run.shardCurrent();
+    return query(conn, StoreQuery.FIND_SHARD, Tuple.of(runId, current)).compose(rows -> {
+      if (!rows.iterator().hasNext()) {
+        Tuple insert = Tuple.tuple().addValue(runId).addValue(current).addValue(Buffer.buffer(tokenHash))
+          .addValue(starter.userId()).addValue(starter.apiKeyId()).addValue(run.startTime())
+          .addValue(run.expectedTests());
+        return query(conn, StoreQuery.INSERT_SHARD, insert).compose(seqRows -> {
+          long seq = seqRows.iterator().next().getLong("last_seq");
+          return summary(conn, runId).compose(summary -> {
+            RunEvent.ShardStarted event = new RunEvent.ShardStarted(seq, shardOf(summary, current));
+            return insertEvent(conn, runId, event).map(new Started(summary, created, current, event));
+          });
+        });
+      }
+      Row shard = rows.iterator().next();
+      Long owner = shard.getLong("started_by_user");
+      if (owner != null && owner != starter.userId() && !starter.administrator()) {
+        return Future.failedFuture(new ForeignRunException("Shard " + current + " of run " + runId
+          + " was started by another account."));
+      }
+      if (!RunStatus.fromWire(shard.getString("status")).running()) {
+        return Future.failedFuture(new RunConflictException("Shard " + current + "/" + run.shardTotal() + " of run "
+          + runId + " has already finished."));
+      }
+      return query(conn, StoreQuery.ROTATE_SHARD_TOKEN, Tuple.of(runId, current, Buffer.buffer(tokenHash),
+        starter.apiKeyId())).compose(v -> summary(conn, runId))
+        .map(summary -> new Started(summary, false, current, null));
+    });
+  }
+
+  private static Shards.Shard shardOf(RunSummary summary, int current) {
+    return summary.shards().list().stream().filter(s -> s.current() == current).findFirst().orElseThrow();
   }
 
   private Future<Long> upsertProject(SqlConnection conn, NewRun run) {
@@ -114,13 +183,16 @@ public final class RunStore {
   private Future<Long> insertRun(SqlConnection conn, long projectId, String source, RunStatus status, NewRun run,
                                  OffsetDateTime endTime, Long durationMs, JsonObject reportedCounts,
                                  byte[] tokenHash, long lastSeq, Starter starter) {
+    // A sharded run's expected tests are the sum of its shards' announcements, added as each joins.
     Tuple params = Tuple.tuple()
-      .addValue(projectId).addValue(source).addValue(run.runKey()).addValue(status.wire())
-      .addValue(run.startTime()).addValue(endTime).addValue(durationMs).addValue(run.expectedTests())
+      .addValue(projectId).addValue(source).addValue(run.sharded() ? null : run.runKey()).addValue(status.wire())
+      .addValue(run.startTime()).addValue(endTime).addValue(durationMs)
+      .addValue(run.sharded() ? null : run.expectedTests())
       .addValue(run.metadata() == null ? new JsonObject() : run.metadata()).addValue(reportedCounts)
       .addValue(run.reporterVersion()).addValue(run.playwrightVersion())
       .addValue(tokenHash == null ? null : Buffer.buffer(tokenHash)).addValue(lastSeq)
-      .addValue(starter.userId()).addValue(starter.apiKeyId());
+      .addValue(starter.userId()).addValue(starter.apiKeyId())
+      .addValue(run.buildId()).addValue(run.shardTotal());
     return query(conn, StoreQuery.INSERT_RUN, params).map(rows -> rows.iterator().next().getLong("id"));
   }
 
@@ -135,18 +207,20 @@ public final class RunStore {
   }
 
   /**
-   * Stores a batch of attempts exactly once. {@code check} sees the locked run first (null: no such run) and
-   * throws to refuse the request, which rolls everything back. An empty batch only records activity.
+   * Stores a batch of attempts exactly once. {@code check} sees the locked run first (null: no such run), throws
+   * to refuse the request (which rolls everything back), and returns the shard that sends the batch (null for an
+   * unsharded run): the batch's counter changes are that shard's too. An empty batch only records activity.
    */
-  public Future<Batch> appendBatch(long runId, Consumer<LockedRun> check, List<NewAttempt> attempts) {
+  public Future<Batch> appendBatch(long runId, Function<LockedRun, Integer> check, List<NewAttempt> attempts) {
     // A deadlock with another run of the project (creating the same tests) aborts one of them; try it again.
     return appendBatchOnce(runId, check, attempts)
       .recover(e -> isDeadlock(e) ? appendBatchOnce(runId, check, attempts) : Future.failedFuture(e));
   }
 
-  private Future<Batch> appendBatchOnce(long runId, Consumer<LockedRun> check, List<NewAttempt> attempts) {
+  private Future<Batch> appendBatchOnce(long runId, Function<LockedRun, Integer> check,
+                                        List<NewAttempt> attempts) {
     return pool.withTransaction(conn -> lockRun(conn, runId).compose(locked -> {
-      check.accept(locked);
+      Integer shard = check.apply(locked);
       if (attempts.isEmpty()) {
         return query(conn, StoreQuery.TOUCH_RUN, Tuple.of(runId)).map(v -> new Batch(runId, locked.projectId(),
           locked.status(), 0, 0, List.of(), locked.counters()));
@@ -154,7 +228,7 @@ public final class RunStore {
       return testIds(conn, locked.projectId(), attempts).compose(ids ->
         existingAttempts(conn, runId, ids.values()).compose(existing -> {
           BatchPlan plan = BatchPlan.of(locked, attempts, ids, existing, true);
-          return writeBatch(conn, locked, plan).map(v -> new Batch(runId, locked.projectId(), locked.status(),
+          return writeBatch(conn, locked, plan, shard).map(v -> new Batch(runId, locked.projectId(), locked.status(),
             plan.stored(), plan.duplicates(), plan.events(), plan.counters()));
         }));
     }));
@@ -169,8 +243,17 @@ public final class RunStore {
       Buffer hash = row.getBuffer("stream_token_hash");
       return new LockedRun(row.getLong("id"), row.getLong("project_id"), row.getString("project_name"),
         RunStatus.fromWire(row.getString("status")), hash == null ? null : hash.getBytes(), row.getLong("last_seq"),
-        RowMappers.counters(row), row.getBoolean("authority_holds"));
-    });
+        RowMappers.counters(row), row.getBoolean("authority_holds"), row.getInteger("shard_total"), List.of());
+    }).compose(run -> run == null || !run.sharded() ? Future.succeededFuture(run)
+      : query(conn, StoreQuery.LOCK_SHARDS, Tuple.of(runId)).map(rows -> {
+        List<LockedRun.ShardState> shards = new ArrayList<>();
+        for (Row row : rows) {
+          shards.add(new LockedRun.ShardState(row.getInteger("shard"), RunStatus.fromWire(row.getString("status")),
+            row.getBuffer("stream_token_hash").getBytes(), row.getBoolean("authority_holds")));
+        }
+        return new LockedRun(run.id(), run.projectId(), run.projectName(), run.status(), run.streamTokenHash(),
+          run.lastSeq(), run.counters(), run.authorityHolds(), run.shardTotal(), List.copyOf(shards));
+      }));
   }
 
   /** Test ids for every identity of the batch, creating the tests that are new to the project. */
@@ -232,7 +315,7 @@ public final class RunStore {
     });
   }
 
-  private Future<Void> writeBatch(SqlConnection conn, LockedRun run, BatchPlan plan) {
+  private Future<Void> writeBatch(SqlConnection conn, LockedRun run, BatchPlan plan, Integer shard) {
     List<BatchPlan.Row> rows = plan.newAttempts();
     List<BatchPlan.Result> results = plan.results();
     List<RunEvent.Logged> logged = plan.loggedEvents();
@@ -268,18 +351,38 @@ public final class RunStore {
       .addValue(logged.stream().map(e -> EventCodec.data(e).encode()).toArray(String[]::new))
       .addValue(delta.total()).addValue(delta.passed()).addValue(delta.failed()).addValue(delta.timedOut())
       .addValue(delta.skipped()).addValue(delta.interrupted()).addValue(delta.flaky()).addValue(delta.attempts())
-      .addValue(plan.lastSeq());
+      .addValue(plan.lastSeq())
+      .addValue(shard);
     return query(conn, StoreQuery.WRITE_BATCH, params).mapEmpty();
   }
 
   // ----- finish -----------------------------------------------------------------------------------------------
 
-  /** How a run ends: Playwright's status and the optional parts of {@code finish}. */
-  public record Finish(RunStatus status, OffsetDateTime endTime, Long durationMs, JsonObject metadata) {
+  /**
+   * How a run (or, with {@code shard}, one shard of a sharded run) ends: Playwright's status and the optional
+   * parts of {@code finish}.
+   */
+  public record Finish(RunStatus status, OffsetDateTime endTime, Long durationMs, JsonObject metadata,
+                       Integer shard) {
+
+    public Finish(RunStatus status, OffsetDateTime endTime, Long durationMs, JsonObject metadata) {
+      this(status, endTime, durationMs, metadata, null);
+    }
+
+    public Finish forShard(int shard) {
+      return new Finish(status, endTime, durationMs, metadata, shard);
+    }
   }
 
-  /** The run after {@code finish}; {@code event} is its {@code run-finished} event, null for a repeated finish. */
-  public record Finished(RunSummary run, RunEvent.RunFinished event) {
+  /**
+   * The run after {@code finish}: {@code event} is its {@code run-finished} event (null for a repeated finish, and
+   * for a shard's finish while other shards run), {@code shardEvent} the shard's {@code shard-finished}.
+   */
+  public record Finished(RunSummary run, RunEvent.RunFinished event, RunEvent.ShardFinished shardEvent) {
+
+    public Finished(RunSummary run, RunEvent.RunFinished event) {
+      this(run, event, null);
+    }
   }
 
   /**
@@ -291,6 +394,9 @@ public final class RunStore {
       Finish finish = decide.apply(locked);
       if (finish == null) {
         return summary(conn, runId).map(summary -> new Finished(summary, null));
+      }
+      if (finish.shard() != null) {
+        return finishShard(conn, locked, finish);
       }
       return summary(conn, runId).compose(current -> {
         OffsetDateTime end = finish.endTime() != null ? finish.endTime() : OffsetDateTime.now(ZoneOffset.UTC);
@@ -306,6 +412,49 @@ public final class RunStore {
           });
       });
     }));
+  }
+
+  /**
+   * One shard's finish: its status, end and metadata ({@code metadata.shards.<current>}) and its
+   * {@code shard-finished} event; when it is the last of the run's shards to finish, the run ends too, with the
+   * worst shard status ({@code interrupted} > {@code timedout} > {@code failed} > {@code passed}).
+   */
+  private Future<Finished> finishShard(SqlConnection conn, LockedRun run, Finish finish) {
+    OffsetDateTime end = finish.endTime() != null ? finish.endTime() : OffsetDateTime.now(ZoneOffset.UTC);
+    JsonObject metadata = finish.metadata() == null ? new JsonObject() : finish.metadata();
+    int shard = finish.shard();
+    return query(conn, StoreQuery.FINISH_SHARD, Tuple.of(run.id(), shard, finish.status().wire(), end, metadata))
+      .compose(rows -> {
+        Row row = rows.iterator().next();
+        long seq = row.getLong("last_seq");
+        boolean last = row.getInteger("finished") >= row.getInteger("shard_total");
+        RunStatus worst = finish.status();
+        String[] others = row.getArrayOfStrings("other_statuses");
+        for (String other : others == null ? new String[0] : others) {
+          worst = worse(worst, RunStatus.fromWire(other));
+        }
+        RunStatus runStatus = worst;
+        OffsetDateTime lastEnd = row.getOffsetDateTime("last_end");
+        return summary(conn, run.id()).compose(summary -> {
+          RunEvent.ShardFinished shardEvent = new RunEvent.ShardFinished(seq, shardOf(summary, shard));
+          Future<Void> logged = insertEvent(conn, run.id(), shardEvent).mapEmpty();
+          if (!last) {
+            return logged.map(new Finished(summary, null, shardEvent));
+          }
+          long duration = Math.max(0, lastEnd.toInstant().toEpochMilli()
+            - OffsetDateTime.parse(summary.startTime()).toInstant().toEpochMilli());
+          return logged.compose(v -> query(conn, StoreQuery.FINISH_RUN, Tuple.of(run.id(), runStatus.wire(), lastEnd,
+              duration, new JsonObject())))
+            .compose(finished -> summary(conn, run.id()).compose(ended -> insertRunFinished(conn, ended,
+              finished.iterator().next().getLong("last_seq")).map(event -> new Finished(ended, event, shardEvent))));
+        });
+      });
+  }
+
+  /** The worse of two shard statuses: interrupted, then timedout, then failed, then passed. */
+  static RunStatus worse(RunStatus a, RunStatus b) {
+    List<RunStatus> order = List.of(RunStatus.INTERRUPTED, RunStatus.TIMEDOUT, RunStatus.FAILED, RunStatus.PASSED);
+    return order.indexOf(a) <= order.indexOf(b) ? a : b;
   }
 
   /** Every way a run ends comes here: its duration percentiles are kept, and its run-finished event logged. */
@@ -345,10 +494,10 @@ public final class RunStore {
         reportedCounts, null, 1, starter).compose(runId -> {
           // Seq 1 is the run-finished event; one-shot runs have no live events before it.
           LockedRun fresh = new LockedRun(runId, projectId, run.projectName(), finish.status(), null, 1,
-            new Counters(0, 0, 0, 0, 0, 0, 0, 0, run.expectedTests()), true);
+            new Counters(0, 0, 0, 0, 0, 0, 0, 0, run.expectedTests()), true, null, List.of());
           Future<Map<TestKey, Long>> ids = attempts.isEmpty() ? Future.succeededFuture(Map.of())
             : testIds(conn, projectId, attempts).compose(found ->
-              writeBatch(conn, fresh, BatchPlan.of(fresh, attempts, found, List.of(), false)).map(found));
+              writeBatch(conn, fresh, BatchPlan.of(fresh, attempts, found, List.of(), false), null).map(found));
           return ids.compose(found -> summary(conn, runId)
             .compose(summary -> insertRunFinished(conn, summary, 1).map(new Submitted(summary, found))));
         }));
@@ -478,6 +627,13 @@ public final class RunStore {
   /** Interrupts running runs idle for longer than {@code idleMs}; returns their {@code run-finished} events. */
   public Future<List<Finished>> interruptStuckRuns(long idleMs) {
     return pool.withTransaction(conn -> query(conn, StoreQuery.INTERRUPT_STUCK_RUNS, Tuple.of(idleMs))
+      .compose(rows -> {
+        List<Long> ids = new ArrayList<>();
+        rows.forEach(row -> ids.add(row.getLong("id")));
+        // The shards still running of a sharded run end with it; those that never started are listed as missing.
+        return ids.isEmpty() ? Future.succeededFuture(rows)
+          : query(conn, StoreQuery.INTERRUPT_SHARDS, Tuple.of(ids.toArray(Long[]::new))).map(rows);
+      })
       .compose(rows -> {
         List<Future<Finished>> finished = new ArrayList<>();
         for (Row row : rows) {

@@ -24,7 +24,7 @@ class EventCodecTest {
 
   private static final Counters COUNTERS = new Counters(3, 1, 1, 0, 1, 0, 1, 4, null);
   private static final RunSummary RUN = new RunSummary(7, 2, "shop", RunStatus.FAILED, "2026-12-02T10:00:00Z",
-    "2026-12-02T10:01:00Z", 60_000L, COUNTERS, Map.of("ci", Map.of("buildId", "42")));
+    "2026-12-02T10:01:00Z", 60_000L, COUNTERS, Map.of("ci", Map.of("buildId", "42")), null);
   private static final TestResult RESULT = new TestResult(11, "pays", List.of("cart", "pays"), "cart.spec.ts", "",
     new TestResult.Location("cart.spec.ts", 10, 5), 1, AttemptStatus.TIMED_OUT, AttemptStatus.PASSED,
     Outcome.UNEXPECTED, 1234,
