@@ -238,7 +238,8 @@ public final class UploadRoutes {
     return store.peekRun(runId).compose(run -> {
       Integer shard = StreamTokens.check(runId, run, header, field, credentialed);
       StreamTokens.requireRunning(run, shard);
-      List<Incoming> incoming = new ArrayList<>(reports(form));
+      List<Incoming> incoming = new ArrayList<>(shard == null ? reports(form)
+        : reports(form).stream().map(report -> report.ofShard(shard, run.shardTotal())).toList());
       incoming.addAll(attachments(form));
       requireKnownParts(form, incoming);
       if (incoming.isEmpty()) {
@@ -340,6 +341,15 @@ public final class UploadRoutes {
   /** A file part, validated, with what it will be stored as. */
   private record Incoming(String field, String kind, String reportType, String label, TestKey test, Integer entry,
                           Integer retry, String name, String contentType, MultipartReader.FilePart part) {
+
+    /**
+     * A report of one shard of a sharded run: each shard's Playwright writes its own, so each is kept, as the
+     * type {@code <type>-shard-<n>} labelled with its shard.
+     */
+    Incoming ofShard(int shard, int total) {
+      return new Incoming(field, kind, reportType + "-shard-" + shard, label + " (shard " + shard + "/" + total + ")",
+        test, entry, retry, name, contentType, part);
+    }
   }
 
   /** {@code report_<type>} (and legacy {@code htmlReport} = {@code report_html}) with their labels. */

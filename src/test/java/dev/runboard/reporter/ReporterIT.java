@@ -231,10 +231,59 @@ class ReporterIT {
       .isEqualTo(1);
   }
 
+  @Test
+  @DisplayName("four shards (--shard=i/4) run at once stream into one run: the unsharded counters, one run-finished")
+  void shardedBuild() throws Exception {
+    String project = "sharded-" + UUID.randomUUID();
+    String build = "build-" + UUID.randomUUID();
+    List<Process> shards = new ArrayList<>();
+    for (int shard = 1; shard <= 4; shard++) {
+      Map<String, String> env = reporterEnv(node.port(), project);
+      env.put("RUNBOARD_BUILD_ID", build);
+      // Each process keeps its own Playwright output folders, as separate CI machines would.
+      env.put("PLAYWRIGHT_HTML_OUTPUT_DIR", work.resolve(build + "-report-" + shard).toString());
+      shards.add(start(FIXTURES, env, "npx", "playwright", "test", "--shard=" + shard + "/4",
+        "--output=" + work.resolve(build + "-results-" + shard)));
+    }
+    long runId = awaitRunId(project, shards.get(0));
+    // A browser watching the run from the start sees every shard's results.
+    int seen = 0;
+    boolean finished = false;
+    try (SseClient sse = SseClient.connect(vertx.createHttpClient(), node.port(), "/api/test-runs/" + runId + "/stream",
+      MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer " + apiKey))) {
+      assertThat(sse.status()).isEqualTo(200);
+      SseClient.Event event;
+      while (!finished && (event = sse.poll(TimeUnit.SECONDS.toMillis(PROCESS_TIMEOUT_SECONDS))) != null) {
+        switch (event.type()) {
+          case "init" -> seen += event.json().getJsonArray("results").size();
+          case "test-completed" -> seen++;
+          case "run-finished" -> finished = true;
+          default -> {
+          }
+        }
+      }
+    }
+    for (Process shard : shards) {
+      Run run = finish(shard);
+      assertThat(runboardLines(run.output)).as(run.output).isEmpty();
+    }
+    assertThat(finished).as("run-finished once every shard finished").isTrue();
+    assertThat(seen).as("every attempt of every shard, live").isEqualTo(20);
+    assertDelivered(project, runId, true);
+    assertThat(scalar("SELECT count(*) FROM run_shards WHERE run_id = ? AND status <> 'running'", runId))
+      .isEqualTo(4);
+    assertThat(scalar("SELECT count(*) FROM run_events WHERE run_id = ? AND type = 'run-finished'", runId))
+      .isEqualTo(1);
+  }
+
   // ----- assertions -------------------------------------------------------------------------------------------
 
   /** One finished run for the project, each attempt of the sample project stored once, the server's counters. */
   private static void assertDelivered(String project, long runId) throws SQLException {
+    assertDelivered(project, runId, false);
+  }
+
+  private static void assertDelivered(String project, long runId, boolean sharded) throws SQLException {
     assertThat(scalar("SELECT count(*) FROM runs r JOIN projects p ON p.id = r.project_id WHERE p.name = ?",
       project)).as("one run").isEqualTo(1);
     List<String> expected = new ArrayList<>();
@@ -270,7 +319,11 @@ class ReporterIT {
           .as("total, passed, failed, timedOut, skipped, interrupted, flaky, attempts, expectedTests")
           .containsExactly(14, 8, 2, 2, 2, 0, 2, 20, 14);
         assertThat(rs.getString(11)).isEqualTo("fixture");
-        assertThat(rs.getString(12)).startsWith("it-");
+        if (sharded) {
+          assertThat(rs.getString(12)).as("a build's run has no runKey").isNull();
+        } else {
+          assertThat(rs.getString(12)).startsWith("it-");
+        }
       }
     }
     assertThat(scalar("SELECT count(*) FROM attempts WHERE run_id = ? AND seq IS NOT NULL", runId))
