@@ -96,6 +96,65 @@ class ClusterIT {
   }
 
   @Test
+  @DisplayName("four shards of one build, started at once on both nodes, make one run that ends once")
+  void shardsAcrossNodes(Vertx vertx) throws Exception {
+    WebClient clientB = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+      .setDefaultPort(nodeB.port()));
+    List<io.vertx.core.Future<io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer>>> starts =
+      new ArrayList<>();
+    for (int shard = 1; shard <= 4; shard++) {
+      WebClient client = shard % 2 == 0 ? clientB : clientA;
+      starts.add(client.post("/api/test-runs/start").bearerTokenAuthentication(reporterKey)
+        .sendJsonObject(new JsonObject().put("projectName", "clustered-shards").put("buildId", "cluster-build")
+          .put("expectedTests", 3).put("shard", new JsonObject().put("current", shard).put("total", 4))));
+    }
+    io.vertx.core.Future.all(starts).await();
+    List<JsonObject> shards = starts.stream().map(f -> f.result().bodyAsJsonObject()).toList();
+    long runId = shards.get(0).getLong("runId");
+    assertThat(shards).allSatisfy(s -> assertThat(s.getLong("runId")).isEqualTo(runId));
+    try (SseClient onB = watch(nodeB, runId, null)) {
+      assertThat(onB.next().type()).isEqualTo("init");
+      for (int shard = 1; shard <= 4; shard++) {
+        WebClient client = shard % 2 == 0 ? clientB : clientA;
+        JsonArray items = new JsonArray();
+        for (int i = 0; i < 3; i++) {
+          items.add(new JsonObject().put("title", "s" + shard + "-t" + i).put("location", "c.spec.ts:1:1")
+            .put("retry", 0).put("status", "passed").put("duration", 7));
+        }
+        String token = shards.get(shard - 1).getString("streamToken");
+        assertThat(client.post("/api/test-runs/" + runId + "/events").putHeader("X-Stream-Token", token)
+          .sendJsonObject(new JsonObject().put("testCases", items)).await().statusCode()).isEqualTo(200);
+        assertThat(client.post("/api/test-runs/" + runId + "/finish").putHeader("X-Stream-Token", token)
+          .sendJsonObject(new JsonObject().put("status", "passed")).await().statusCode()).isEqualTo(200);
+      }
+      int completed = 0;
+      int finished = 0;
+      SseClient.Event event;
+      while ((event = onB.poll(15_000)) != null) {
+        if (event.type().equals("test-completed")) {
+          completed++;
+        } else if (event.type().equals("run-finished")) {
+          finished++;
+          assertThat(event.json().getJsonObject("run").getJsonObject("counters").getInteger("total")).isEqualTo(12);
+          assertThat(event.json().getJsonObject("run").getJsonObject("counters").getInteger("expectedTests"))
+            .isEqualTo(12);
+          break;
+        }
+      }
+      assertThat(completed).as("every shard's results, seen on node B").isEqualTo(12);
+      assertThat(finished).isEqualTo(1);
+    } finally {
+      clientB.close();
+    }
+    try (Connection c = TestDatabase.jdbc(db);
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT count(*) FROM runs WHERE build_id = 'cluster-build'")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isEqualTo(1);
+    }
+  }
+
+  @Test
   @DisplayName("a run fed through node A is watched from node B in order; a reconnect to A misses nothing")
   void crossNodeDelivery() throws Exception {
     JsonObject run = startRun("clustered");
