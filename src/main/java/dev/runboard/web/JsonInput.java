@@ -35,8 +35,8 @@ import java.util.Set;
  * Reads request bodies strictly and checks them one field at a time, failing with {@code validation_failed} and
  * the field's dotted path ({@code testCases[3].steps[0].title}).
  *
- * <p>Parsing: JSON routes take {@code Content-Type: application/json} (charset utf-8 only; a missing header is
- * read as JSON), else 415. The bytes must be strict UTF-8 (a leading UTF-8 byte order mark is skipped; UTF-16 and
+ * <p>Parsing: JSON routes take {@code Content-Type: application/json} (charset utf-8 only), else (a missing
+ * header too) 415. The bytes must be strict UTF-8 (a leading UTF-8 byte order mark is skipped; UTF-16 and
  * UTF-32 are refused), keys must not repeat, and the limits below hold; every violation is a 400, never a 500.
  * Strings that reach PostgreSQL must not hold U+0000 (which {@code jsonb} and {@code text} refuse) or an unpaired
  * surrogate (which UTF-8 cannot encode); numbers that are copied must be finite.
@@ -76,12 +76,12 @@ public final class JsonInput {
   }
 
   /**
-   * {@code application/json}, with at most a {@code charset=utf-8} parameter of note (others are ignored); no
-   * header at all is taken as JSON. Anything else is 415 {@code unsupported_media_type}.
+   * {@code application/json}, with at most a {@code charset=utf-8} parameter of note (others are ignored).
+   * Anything else, no header included, is 415 {@code unsupported_media_type}.
    */
   public static void requireJsonMediaType(String contentType) {
     if (contentType == null) {
-      return;
+      throw ApiException.unsupportedMediaType("The body must be JSON: send Content-Type: application/json.");
     }
     String[] parts = contentType.split(";");
     if (!parts[0].trim().equalsIgnoreCase("application/json")) {

@@ -381,8 +381,8 @@ class BadInputTest {
       assertThat(typed(HttpMethod.POST, "/api/test-runs/start", reporterKey, type, body).statusCode()).as(type)
         .isIn(200, 201);
     }
-    assertThat(typed(HttpMethod.POST, "/api/test-runs/start", reporterKey, null, body).statusCode())
-      .as("no Content-Type at all is read as JSON").isEqualTo(201);
+    assertError(typed(HttpMethod.POST, "/api/test-runs/start", reporterKey, null, body), 415,
+      "unsupported_media_type", null);
     assertError(typed(HttpMethod.POST, "/api/test-runs/start", null, "text/plain", body), 401, "unauthorized", null);
     assertError(typed(HttpMethod.POST, "/api/test-runs/start", viewerKey, "text/plain", body), 403, "forbidden",
       null);

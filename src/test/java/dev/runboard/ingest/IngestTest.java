@@ -71,7 +71,8 @@ class IngestTest {
       request.bearerTokenAuthentication(key);
     }
     return (body instanceof JsonObject json ? request.sendJsonObject(json)
-      : request.sendBuffer(Buffer.buffer(String.valueOf(body)))).await();
+      : request.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(String.valueOf(body))))
+      .await();
   }
 
   private static HttpResponse<Buffer> events(long runId, String token, JsonObject body) {
