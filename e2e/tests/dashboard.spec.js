@@ -1,5 +1,5 @@
 // The dashboard in a real browser against a real, freshly started server (BASE_URL): setup, login, the live feed,
-// the live run detail, safety of attacker-controlled text, deep links and keyboard navigation.
+// the live run detail, safety of attacker-controlled text, deep links, keyboard navigation and sharded builds.
 const { test, expect } = require('@playwright/test');
 const fs = require('fs');
 const path = require('path');
@@ -124,6 +124,7 @@ test('the run detail shows results arriving live: running tests, a failure witho
   await expect(page.locator('#live-status')).toHaveText('live');
   await page.evaluate(() => { window.notReloaded = true; });
   await expect(page.locator('details.test')).toHaveCount(2);
+  await expect(page.locator('#shards'), 'an unsharded run has no shard chips').toBeHidden();
 
   await run.events([begin('tests/checkout.spec.ts', ['checkout', 'pays by card'])]);
   const paying = page.locator('details.test', { hasText: 'pays by card' });
@@ -248,4 +249,77 @@ test('project, test history, account pages render (screenshots in both themes)',
   await page.goto(`/projects/${run.projectId}`);
   await expect(page.locator('.chart canvas').first()).toBeVisible();
   await shot(page, 'project-dark');
+});
+
+test('the shards of one CI build are one run: one feed row, shard chips that follow each shard live', async ({ page }) => {
+  await signIn(page);
+  await expect(page.locator('#live-status')).toHaveText('live');
+  const reporter = new Reporter(reporterKey);
+  const shard = (current) => reporter.start('storefront', { buildId: 'gh-8812-1', shard: { current, total: 3 },
+    expectedTests: 2, metadata: { scm: { branch: 'main', commit: 'c0ffee42d00d' } } });
+  const one = await shard(1);
+  const two = await shard(2);
+  expect(two.id).toBe(one.id);
+  expect(two.shard).toEqual({ current: 2, total: 3 });
+
+  // The feed: one row for the build, its shards counted live.
+  const feedRow = page.locator('#runs tr', { hasText: 'storefront' });
+  await expect(feedRow).toHaveCount(1);
+  await expect(feedRow.locator('.shards-note')).toHaveText('0/3 shards done');
+  await one.events([attempt('tests/cart.spec.ts', ['cart', 'adds an item'], 'passed'),
+    attempt('tests/cart.spec.ts', ['cart', 'removes an item'], 'failed', { error: { message: 'still in the cart' } })]);
+  await one.finish('failed');
+  await expect(feedRow.locator('.shards-note')).toHaveText('1/3 shards done');
+  await expect(feedRow).toContainText('running');
+
+  // The run page: a chip per shard, shard 3 missing until it starts.
+  await feedRow.locator('a.run-link').click();
+  await expect(page.locator('h1')).toContainText(`Run #${one.id}`);
+  await expect(page.locator('#live-status')).toHaveText('live');
+  await page.evaluate(() => { window.notReloaded = true; });
+  const chip = (n) => page.locator(`#shards .shard[data-shard="${n}"]`);
+  await expect(page.locator('#shards .shard')).toHaveCount(3);
+  await expect(chip(1)).toHaveAttribute('data-state', 'failed');
+  await expect(chip(1).locator('.shard-count')).toHaveText('2/2');
+  await expect(chip(2)).toHaveAttribute('data-state', 'running');
+  await expect(chip(3)).toHaveAttribute('data-state', 'missing');
+  await expect(chip(3).locator('.badge')).toHaveText('missing');
+  await expect(page.locator('#shards h2')).toContainText('1 of 3 done · 1 running · 1 not started');
+
+  // Results of another shard arrive live; shard 3 starts, sends and finishes, all without a reload.
+  await two.events([attempt('tests/search.spec.ts', ['search', 'finds a product'], 'passed')]);
+  await expect(page.locator('details.test', { hasText: 'finds a product' })).toHaveAttribute('data-status', 'passed');
+  await expect(page.locator('details.test', { hasText: 'removes an item' })).toHaveAttribute('data-status', 'failed');
+  await expect(chip(2).locator('.shard-count')).toHaveText('1/2');
+  const three = await shard(3);
+  await expect(chip(3)).toHaveAttribute('data-state', 'running');
+  await expect(chip(3).locator('.badge')).toHaveText('running');
+  await three.events([attempt('tests/account.spec.ts', ['account', 'changes the address'], 'passed'),
+    attempt('tests/account.spec.ts', ['account', 'shows orders'], 'passed')]);
+  await three.finish('passed');
+  await expect(chip(3)).toHaveAttribute('data-state', 'passed');
+  await expect(chip(3).locator('.badge')).toHaveText('passed');
+  await expect(page.locator('h1 .badge')).toHaveText('running');
+  await shot(page, 'run-shards-live');
+
+  // The last shard ends the run, with the worst shard status.
+  await two.events([attempt('tests/search.spec.ts', ['search', 'filters by price'], 'passed')]);
+  await two.finish('passed');
+  await expect(page.locator('h1 .badge')).toHaveText('failed');
+  await expect(chip(2)).toHaveAttribute('data-state', 'passed');
+  await expect(page.locator('#shards h2')).toContainText('3 of 3 done');
+  await expect(page.locator('details.test')).toHaveCount(6);
+  await expect(page.locator('#live-status')).toHaveText('');
+  expect(await page.evaluate(() => window.notReloaded)).toBe(true);
+  await shot(page, 'run-shards');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(chip(3)).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth), 'no horizontal overflow at 390 px')
+    .toBeLessThanOrEqual(390);
+  await shot(page, 'run-shards-narrow');
+
+  await page.goto('/');
+  await expect(feedRow).toHaveCount(1);
+  await expect(feedRow.locator('.badge').first()).toHaveText('failed');
+  await expect(feedRow.locator('.shards-note')).toHaveText('3 shards');
 });

@@ -26,11 +26,13 @@ class Reporter {
   }
 }
 
+/** A started run, or one shard of a sharded run (`shard` {current, total}; each shard has its own token). */
 class Run {
-  constructor({ runId, projectId, streamToken }) {
+  constructor({ runId, projectId, streamToken, shard }) {
     this.id = runId;
     this.projectId = projectId;
     this.token = streamToken;
+    this.shard = shard || null;
   }
 
   events(testCases) {

@@ -95,6 +95,11 @@ export function resultStatus(result) {
   }
 }
 
+/** The words for a run, attempt or test status ("timed out" for timedout). */
+export function statusLabel(status) {
+  return STATUS_LABELS[status] || String(status);
+}
+
 /** A coloured status label. */
 export function badge(status, extra) {
   const key = String(status || 'unknown');

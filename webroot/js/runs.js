@@ -1,5 +1,6 @@
-// Run rows shared by the feed and the project page: status, live progress, counts, branch, commit, duration.
-import { h, append, link, badge, formatDuration, timeAgo, shortSha, clear } from './dom.js';
+// Run rows shared by the feed and the project page: status, live progress, counts, branch, commit, duration, and
+// the shards of a sharded run (also drawn on the run page).
+import { h, append, link, badge, formatDuration, timeAgo, shortSha, clear, statusLabel } from './dom.js';
 
 /** A stacked bar of the run's results so far; while running, its share of the expected tests. */
 export function progressBar(run) {
@@ -37,6 +38,60 @@ export function counts(run) {
       : ` ${c.total || 0} tests`));
 }
 
+/**
+ * The shards of a sharded run, 1..total, each `{current, state, shard}`: `state` is the shard's status, or `missing`
+ * for a shard that has not started (then `shard` is null). Null for unsharded runs and one-shard builds.
+ */
+export function shardList(run) {
+  const shards = run.shards;
+  if (!shards || !(shards.total > 1)) return null;
+  const started = new Map((shards.list || []).map((shard) => [shard.current, shard]));
+  const list = [];
+  for (let current = 1; current <= shards.total; current++) {
+    const shard = started.get(current) || null;
+    list.push({ current, state: shard ? shard.status : 'missing', shard });
+  }
+  return list;
+}
+
+/** "passed: 1, 3–4 · failed: 2 · not started: 5": which shard is in which state, in ranges. */
+export function shardStates(list) {
+  const byState = new Map();
+  for (const { current, state } of list) {
+    if (!byState.has(state)) byState.set(state, []);
+    byState.get(state).push(current);
+  }
+  return [...byState].map(([state, numbers]) => `${shardStateLabel(state)}: ${ranges(numbers)}`).join(' · ');
+}
+
+export function shardStateLabel(state) {
+  return state === 'missing' ? 'not started' : statusLabel(state);
+}
+
+function ranges(numbers) {
+  const parts = [];
+  for (let i = 0; i < numbers.length; i++) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j] + 1) j++;
+    parts.push(j > i ? `${numbers[i]}–${numbers[j]}` : String(numbers[i]));
+    i = j;
+  }
+  return parts.join(', ');
+}
+
+/** A run list's note on a sharded run: "2/4 shards done" while it runs, "4 shards" (or "3/4 shards ran") after. */
+export function shardsNote(run) {
+  const list = shardList(run);
+  if (!list) return null;
+  const total = list.length;
+  const missing = list.filter((s) => !s.shard).length;
+  const done = list.filter((s) => s.shard && s.state !== 'running').length;
+  const text = run.status === 'running' ? `${done}/${total} shards done`
+    : missing ? `${total - missing}/${total} shards ran` : `${total} shards`;
+  return h('span', { class: `shards-note${missing && run.status !== 'running' ? ' incomplete' : ''}`,
+    title: `Shards: ${shardStates(list)}` }, text);
+}
+
 export function runDuration(run) {
   if (run.duration != null) return formatDuration(run.duration);
   if (run.status === 'running' && run.startTime) return `${formatDuration(Date.now() - new Date(run.startTime).getTime())}…`;
@@ -62,7 +117,7 @@ export function fillRunRow(tr, run, showProject) {
     h('td', null, link(`/runs/${run.id}`, `#${run.id}`)),
     h('td', { class: 'truncate' }, run.branch ? h('span', { title: run.branch }, run.branch) : h('span', { class: 'muted' }, '–')),
     h('td', null, run.commit ? h('code', { title: String(run.commit) }, shortSha(run.commit)) : h('span', { class: 'muted' }, '–')),
-    h('td', null, progressBar(run)),
+    h('td', null, progressBar(run), shardsNote(run)),
     h('td', null, counts(run)),
     h('td', { class: 'num' }, runDuration(run)),
     h('td', null, timeAgo(run.startTime))]);

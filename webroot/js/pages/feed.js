@@ -65,6 +65,39 @@ export async function render(view, { page }) {
     }
   };
 
+  // The global stream does not carry shards (a shard joining or finishing sends run-progress): while a sharded run
+  // runs, its row's shards are read again after a change, at most every 3 s per run, the last change included.
+  const shardReads = new Map();
+  const refreshShards = (runId) => {
+    const pending = shardReads.get(runId);
+    if (pending) {
+      pending.dirty = true;
+      return;
+    }
+    const read = { dirty: false, timer: null };
+    shardReads.set(runId, read);
+    const again = async () => {
+      read.dirty = false;
+      try {
+        const run = await api(`/api/test-runs/${runId}`);
+        const tr = rows.get(runId);
+        if (!disposed && tr && tr.cached.status === 'running') {
+          const newer = run.counters.attempts >= tr.cached.counters.attempts;
+          fillRunRow(tr, { ...tr.cached, shards: run.shards, status: newer ? run.status : tr.cached.status,
+            counters: newer ? run.counters : tr.cached.counters }, true);
+        }
+      } catch (e) {
+        // the next change asks again
+      }
+      if (disposed) return;
+      read.timer = setTimeout(() => {
+        if (read.dirty) again();
+        else shardReads.delete(runId);
+      }, 3000);
+    };
+    read.timer = setTimeout(again, 500);
+  };
+
   try {
     await load(true);
   } catch (e) {
@@ -97,6 +130,7 @@ export async function render(view, { page }) {
       return;
     }
     fillRunRow(tr, { ...tr.cached, status: update.status, counters: update.counters }, true);
+    if (tr.cached.shards && update.status === 'running') refreshShards(update.runId);
   });
   source.addEventListener('run-finished', (event) => refresh(JSON.parse(event.data).runId, true));
   source.addEventListener('run-deleted', (event) => {
@@ -114,6 +148,7 @@ export async function render(view, { page }) {
   const stopKeys = listKeys(view, 'a.run-link');
   page.dispose = () => {
     disposed = true;
+    shardReads.forEach((read) => clearTimeout(read.timer));
     source.close();
     clearInterval(ticker);
     stopKeys();

@@ -1,10 +1,11 @@
 // Run detail: summary, live progress and results from the run's stream (init + events, de-duplicated by test and
-// retry; EventSource resumes with Last-Event-ID by itself), filters, grouping, failures with their details.
+// retry; EventSource resumes with Last-Event-ID by itself), the shards of a sharded run, filters, grouping, failures
+// with their details.
 import { api } from '../api.js';
 import { h, append, link, badge, resultStatus, formatDuration, formatTime, shortSha, section, errorBox, toast, clear }
   from '../dom.js';
 import { ansiBlock, stripAnsi } from '../ansi.js';
-import { progressBar, counts, runDuration } from '../runs.js';
+import { progressBar, counts, runDuration, shardList, shardStateLabel } from '../runs.js';
 
 const FAILED = new Set(['failed', 'timedOut', 'interrupted', 'unexpectedPass']);
 const PASSED = new Set(['passed', 'expectedFailure']);
@@ -52,7 +53,10 @@ export async function render(view, { params, query, app, page }) {
 
   // ----- layout -----
   const title = h('h1', null);
-  const summary = h('div', { class: 'run-summary' });
+  const summaryMain = h('div');
+  const shardsBox = h('section', { class: 'shards', id: 'shards', 'aria-labelledby': 'shards-head', hidden: true });
+  const actions = h('div');
+  const summary = h('div', { class: 'run-summary' }, summaryMain, shardsBox, actions);
   const filesBox = h('div', { class: 'files' });
   const filterBar = h('div', { class: 'filters', role: 'toolbar', 'aria-label': 'Filter results' });
   const search = h('input', { type: 'search', id: 'search', placeholder: 'Search titles and errors ( / )', value: filter.q,
@@ -145,7 +149,7 @@ export async function render(view, { params, query, app, page }) {
     const meta = run.metadata || {};
     const scm = meta.scm && typeof meta.scm === 'object' ? meta.scm : {};
     const ci = meta.ci && typeof meta.ci === 'object' ? meta.ci : {};
-    append(clear(summary), [
+    append(clear(summaryMain), [
       h('div', { class: 'summary-bar' }, progressBar(run), counts(run)),
       h('dl', { class: 'facts wide' },
         h('dt', null, 'Branch'), h('dd', null, run.branch || scm.branch || '–'),
@@ -155,9 +159,79 @@ export async function render(view, { params, query, app, page }) {
         h('dt', null, 'Duration'), h('dd', null, runDuration(run)),
         h('dt', null, 'Tests'), h('dd', null, `${run.counters.total}${run.counters.expectedTests ? ` of ${run.counters.expectedTests} expected` : ''}, ${run.counters.attempts} attempts`),
         ci.name || ci.buildUrl ? [h('dt', null, 'CI'), h('dd', null, String(ci.name || ''), ci.buildNumber ? ` #${ci.buildNumber}` : '')] : null,
-        detail.playwrightVersion ? [h('dt', null, 'Playwright'), h('dd', null, detail.playwrightVersion)] : null),
-      app.me && app.me.role === 'administrator' ? h('div', { class: 'admin-actions' },
-        h('button', { type: 'button', class: 'danger small', id: 'delete-run', onclick: deleteRun }, 'Delete run')) : null]);
+        detail.playwrightVersion ? [h('dt', null, 'Playwright'), h('dd', null, detail.playwrightVersion)] : null)]);
+    if (app.me && app.me.role === 'administrator' && !actions.firstChild) {
+      actions.append(h('div', { class: 'admin-actions' },
+        h('button', { type: 'button', class: 'danger small', id: 'delete-run', onclick: deleteRun }, 'Delete run')));
+    }
+    drawShards();
+  }
+
+  // One chip per shard, kept while it shows the same (a redraw does not take a chip from under the pointer).
+  const shardChips = new Map();
+  const shardHead = h('h2', { id: 'shards-head' });
+  const shardListEl = h('ol', { class: 'shard-list' });
+  shardsBox.append(shardHead, shardListEl);
+  function drawShards() {
+    const list = shardList(run);
+    shardsBox.hidden = !list;
+    if (!list) return;
+    const done = list.filter((s) => s.shard && s.state !== 'running').length;
+    const running = list.filter((s) => s.state === 'running').length;
+    const missing = list.length - done - running;
+    const notStarted = run.status === 'running' ? 'not started' : 'never started';
+    append(clear(shardHead), ['Shards ', h('span', { class: 'muted' }, `${done} of ${list.length} done`,
+      running ? ` · ${running} running` : '', missing ? ` · ${missing} ${notStarted}` : '')]);
+    shardListEl.classList.toggle('dense', list.length > 12);
+    if (shardListEl.children.length !== list.length) {
+      shardListEl.replaceChildren();
+      shardChips.clear();
+    }
+    for (const item of list) {
+      const key = shardKey(item);
+      const cached = shardChips.get(item.current);
+      if (cached && cached.key === key) continue;
+      const chip = shardChip(item);
+      if (cached) cached.el.replaceWith(chip);
+      else shardListEl.append(chip);
+      shardChips.set(item.current, { key, el: chip });
+    }
+  }
+  const shardName = (current) => h('span', { class: 'shard-name' }, h('span', { class: 'shard-word' }, 'Shard '), String(current));
+  const shardKey = ({ state, shard }) => JSON.stringify([state, shard,
+    state === 'running' ? Math.floor((Date.now() - new Date(shard.startTime).getTime()) / 1000) : null]);
+
+  function shardChip({ current, state, shard }) {
+    const total = run.shards.total;
+    if (!shard) {
+      const word = run.status === 'running' ? 'not started yet' : 'never started';
+      return h('li', { class: 'shard st-missing', dataset: { shard: current, state }, title: `Shard ${current} of ${total}: ${word}` },
+        h('span', { class: 'shard-line' }, shardName(current), badge('missing')),
+        h('span', { class: 'progress unstarted', 'aria-hidden': 'true' }),
+        h('span', { class: 'shard-meta muted' }, word));
+    }
+    const c = shard.counters || {};
+    const running = state === 'running';
+    const failed = (c.failed || 0) + (c.timedOut || 0) + (c.interrupted || 0);
+    const elapsed = shard.endTime ? formatDuration(new Date(shard.endTime) - new Date(shard.startTime))
+      : running ? `${formatDuration(Math.max(0, Date.now() - new Date(shard.startTime)))}…` : '–';
+    const tested = `${c.total || 0}${c.expectedTests != null ? ` of ${c.expectedTests}` : ''} `
+      + `test${(c.expectedTests ?? c.total) === 1 ? '' : 's'}`;
+    const bar = running && c.expectedTests == null
+      ? h('span', { class: 'progress indeterminate', role: 'progressbar', title: `${c.total || 0} tests done, total not announced` })
+      : progressBar({ status: state, counters: c });
+    bar.setAttribute('aria-label', `Shard ${current} progress`);
+    const title = [`Shard ${current} of ${total}: ${shardStateLabel(state)}`,
+      `${tested}: ${c.passed || 0} passed${failed ? `, ${failed} failed` : ''}${c.flaky ? ` (${c.flaky} flaky)` : ''}`
+        + `${c.skipped ? `, ${c.skipped} skipped` : ''}`,
+      `Started ${formatTime(shard.startTime)}${shard.endTime ? `, ended ${formatTime(shard.endTime)}` : ''} (${elapsed})`].join('\n');
+    return h('li', { class: `shard st-${state.toLowerCase()}`, dataset: { shard: current, state }, title },
+      h('span', { class: 'shard-line' }, shardName(current), badge(state)),
+      bar,
+      h('span', { class: 'shard-meta muted' },
+        h('span', { class: 'shard-count' }, c.expectedTests != null ? `${c.total || 0}/${c.expectedTests}` : `${c.total || 0} tests`),
+        failed ? h('span', { class: 'c-failed' }, ` ✗ ${failed}`) : null,
+        ` · ${elapsed}`));
   }
 
   function drawFiles() {
@@ -351,6 +425,41 @@ export async function render(view, { params, query, app, page }) {
   };
   document.addEventListener('keydown', onKey);
 
+  // The stream tells a shard's progress only when it starts and finishes (run-progress counts the whole run), so
+  // while a sharded run runs its summary is read again after changes, at most every 2 s; the newer state of each
+  // shard wins, whichever answer or event arrives last.
+  let shardTimer = null;
+  let shardFetching = false;
+  let shardAgain = false;
+  let shardLast = 0;
+  let disposed = false;
+  function refreshShards() {
+    if (!run.shards || run.status !== 'running' || disposed) return;
+    if (shardFetching) shardAgain = true;
+    if (shardFetching || shardTimer) return;
+    shardTimer = setTimeout(async () => {
+      shardTimer = null;
+      shardFetching = true;
+      shardLast = Date.now();
+      try {
+        const fresh = await api(`/api/test-runs/${runId}`);
+        if (!disposed && run.status === 'running' && fresh.shards) {
+          run = { ...run, shards: mergeShards(run.shards, fresh.shards),
+            counters: fresh.counters.attempts >= run.counters.attempts ? fresh.counters : run.counters };
+          schedule();
+        }
+      } catch (e) {
+        // the stream goes on; the next change asks again
+      } finally {
+        shardFetching = false;
+        if (shardAgain) {
+          shardAgain = false;
+          refreshShards();
+        }
+      }
+    }, Math.max(0, shardLast + 2000 - Date.now()));
+  }
+
   // ----- live stream -----
   const source = new EventSource(`/api/test-runs/${runId}/stream`);
   const setLive = (text, on) => {
@@ -383,8 +492,17 @@ export async function render(view, { params, query, app, page }) {
   });
   source.addEventListener('run-progress', (event) => {
     run = { ...run, counters: JSON.parse(event.data).counters };
+    refreshShards();
     schedule();
   });
+  for (const type of ['shard-started', 'shard-finished']) {
+    source.addEventListener(type, (event) => {
+      const { shard } = JSON.parse(event.data);
+      if (run.shards) run = { ...run, shards: mergeShards(run.shards, { total: run.shards.total, list: [shard] }) };
+      refreshShards();
+      schedule();
+    });
+  }
   source.addEventListener('run-files', (event) => {
     for (const file of JSON.parse(event.data).files) files.set(file.id, file);
     rowCache.clear();
@@ -403,10 +521,31 @@ export async function render(view, { params, query, app, page }) {
 
   draw();
   page.dispose = () => {
+    disposed = true;
     source.close();
     clearInterval(ticker);
+    clearTimeout(shardTimer);
     document.removeEventListener('keydown', onKey);
   };
+}
+
+/**
+ * The shards of both, each shard in its later state: a finished shard over a running one, then more attempts. Events
+ * and re-read summaries may arrive in any order.
+ */
+function mergeShards(known, incoming) {
+  const byCurrent = new Map((known.list || []).map((shard) => [shard.current, shard]));
+  const rank = (shard) => (shard.status === 'running' ? 0 : 1e9) + ((shard.counters && shard.counters.attempts) || 0);
+  for (const shard of incoming.list || []) {
+    const before = byCurrent.get(shard.current);
+    if (!before || rank(shard) >= rank(before)) byCurrent.set(shard.current, shard);
+  }
+  const list = [...byCurrent.values()].sort((a, b) => a.current - b.current);
+  const total = incoming.total || known.total;
+  const started = new Set(list.map((shard) => shard.current));
+  const missing = [];
+  for (let current = 1; current <= total; current++) if (!started.has(current)) missing.push(current);
+  return { total, list, missing };
 }
 
 function firstLine(text) {

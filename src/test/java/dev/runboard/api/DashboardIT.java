@@ -31,7 +31,8 @@ class DashboardIT {
   private static final Path E2E = Path.of("e2e").toAbsolutePath();
 
   @Test
-  @DisplayName("the Playwright suite passes: setup, login, live feed and run detail, safe text, deep links, keyboard")
+  @DisplayName("the Playwright suite passes: setup, login, live feed and run detail, safe text, deep links, keyboard, "
+    + "sharded builds")
   void playwrightSuitePasses(@TempDir Path data) throws Exception {
     String chromium = System.getenv().getOrDefault("CHROMIUM_PATH", "/usr/bin/chromium");
     assumeTrue(Files.isDirectory(E2E.resolve("node_modules").resolve("@playwright").resolve("test")),
