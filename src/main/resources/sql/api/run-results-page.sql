@@ -4,7 +4,7 @@
 -- (null: any).
 SELECT a.test_id, t.file, t.title_path, t.playwright_project, t.variant, a.retry, a.status, a.expected_status,
        a.duration_ms, a.line, a.col, a.error_message, a.error_stack, a.error_location, a.steps, a.annotations,
-       a.attachments, a.extra, r.outcome, r.flaky, r.attempt_count
+       a.attachments, a.extra, r.outcome, a.fingerprint, r.flaky, r.attempt_count
 FROM results r
 JOIN tests t ON t.id = r.test_id
 JOIN attempts a ON a.run_id = r.run_id AND a.test_id = r.test_id AND a.retry = r.final_retry

@@ -2,39 +2,40 @@
 -- counter increments. The caller holds the run's row lock and has computed every value under it.
 WITH new_attempts AS (
   INSERT INTO attempts (run_id, test_id, retry, status, expected_status, duration_ms, line, col, error_message,
-                        error_stack, error_location, steps, annotations, attachments, extra, seq, outcome)
+                        error_stack, error_location, steps, annotations, attachments, extra, seq, outcome,
+                        fingerprint, error_signature)
   SELECT $1, a.test_id, a.retry, a.status, a.expected_status, a.duration_ms, a.line, a.col, a.error_message,
          a.error_stack, a.error_location::jsonb, a.steps::jsonb, a.annotations::jsonb, a.attachments::jsonb,
-         a.extra::jsonb, a.seq, a.outcome
+         a.extra::jsonb, a.seq, a.outcome, a.fingerprint, a.error_signature
   FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::int[], $9::text[],
               $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[],
-              $17::text[])
+              $17::text[], $18::text[], $19::text[])
     AS a(test_id, retry, status, expected_status, duration_ms, line, col, error_message, error_stack,
-         error_location, steps, annotations, attachments, extra, seq, outcome)
+         error_location, steps, annotations, attachments, extra, seq, outcome, fingerprint, error_signature)
   ON CONFLICT (run_id, test_id, retry) DO NOTHING
 ), new_results AS (
   INSERT INTO results (run_id, test_id, project_id, final_retry, status, expected_status, duration_ms, attempt_count,
                        outcome)
-  SELECT $1, r.test_id, $18, r.final_retry, r.status, r.expected_status, r.duration_ms, r.attempt_count, r.outcome
-  FROM unnest($19::bigint[], $20::int[], $21::text[], $22::text[], $23::bigint[], $24::int[], $25::text[])
+  SELECT $1, r.test_id, $20, r.final_retry, r.status, r.expected_status, r.duration_ms, r.attempt_count, r.outcome
+  FROM unnest($21::bigint[], $22::int[], $23::text[], $24::text[], $25::bigint[], $26::int[], $27::text[])
     AS r(test_id, final_retry, status, expected_status, duration_ms, attempt_count, outcome)
   ON CONFLICT (run_id, test_id) DO UPDATE
     SET final_retry = EXCLUDED.final_retry, status = EXCLUDED.status, expected_status = EXCLUDED.expected_status,
         duration_ms = EXCLUDED.duration_ms, attempt_count = EXCLUDED.attempt_count, outcome = EXCLUDED.outcome
 ), shard_counters AS (
-  -- A sharded run's batch comes from one shard ($38; null otherwise): its counter changes are that shard's too.
+  -- A sharded run's batch comes from one shard ($40; null otherwise): its counter changes are that shard's too.
   UPDATE run_shards
-  SET total = total + $29, passed = passed + $30, failed = failed + $31, timed_out = timed_out + $32,
-      skipped = skipped + $33, interrupted = interrupted + $34, flaky = flaky + $35, attempts = attempts + $36
-  WHERE run_id = $1 AND shard = $38::int
+  SET total = total + $31, passed = passed + $32, failed = failed + $33, timed_out = timed_out + $34,
+      skipped = skipped + $35, interrupted = interrupted + $36, flaky = flaky + $37, attempts = attempts + $38
+  WHERE run_id = $1 AND shard = $40::int
 ), new_events AS (
   INSERT INTO run_events (run_id, seq, type, data)
   SELECT $1, e.seq, e.type, e.data::jsonb
-  FROM unnest($26::bigint[], $27::text[], $28::text[]) AS e(seq, type, data)
+  FROM unnest($28::bigint[], $29::text[], $30::text[]) AS e(seq, type, data)
 )
 UPDATE runs
-SET total = total + $29, passed = passed + $30, failed = failed + $31, timed_out = timed_out + $32,
-    skipped = skipped + $33, interrupted = interrupted + $34, flaky = flaky + $35, attempts = attempts + $36,
-    last_seq = $37, last_activity_at = now()
+SET total = total + $31, passed = passed + $32, failed = failed + $33, timed_out = timed_out + $34,
+    skipped = skipped + $35, interrupted = interrupted + $36, flaky = flaky + $37, attempts = attempts + $38,
+    last_seq = $39, last_activity_at = now()
 WHERE id = $1
 RETURNING total, passed, failed, timed_out, skipped, interrupted, flaky, attempts, expected_tests

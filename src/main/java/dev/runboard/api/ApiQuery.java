@@ -21,7 +21,9 @@ enum ApiQuery implements Sql.Query {
   TEST_HISTORY,
   FLAKY_TESTS,
   SLOWEST_TESTS,
-  PROJECT_TRENDS;
+  PROJECT_TRENDS,
+  RUN_FAILURE_GROUPS,
+  PROJECT_FAILURE_GROUPS;
 
   @Override
   public String area() {

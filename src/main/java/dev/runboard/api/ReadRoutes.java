@@ -26,19 +26,22 @@ public final class ReadRoutes {
   private final ProjectHandler projects;
   private final RunHandler runs;
   private final TestHandler tests;
+  private final FailureGroupHandler failures;
 
-  private ReadRoutes(ProjectHandler projects, RunHandler runs, TestHandler tests) {
+  private ReadRoutes(ProjectHandler projects, RunHandler runs, TestHandler tests, FailureGroupHandler failures) {
     this.projects = projects;
     this.runs = runs;
     this.tests = tests;
+    this.failures = failures;
   }
 
   public static Future<ReadRoutes> create(Vertx vertx, Pool pool, FileStorage files, EventPublisher events,
                                           FileLinks links) {
     return Sql.load(vertx, ApiQuery.class).map(sql -> {
       ProjectHandler projects = new ProjectHandler(pool, sql);
-      return new ReadRoutes(projects, new RunHandler(pool, sql, projects, files, events, links),
-        new TestHandler(pool, sql));
+      RunHandler runs = new RunHandler(pool, sql, projects, files, events, links);
+      return new ReadRoutes(projects, runs, new TestHandler(pool, sql),
+        new FailureGroupHandler(pool, sql, projects, runs));
     });
   }
 
@@ -54,11 +57,14 @@ public final class ReadRoutes {
     guard.protect(router.get("/api/projects/:projectId/flaky-tests"), Access.VIEWER).handler(projects::flakyTests);
     guard.protect(router.get("/api/projects/:projectId/slowest-tests"), Access.VIEWER)
       .handler(projects::slowestTests);
+    guard.protect(router.get("/api/projects/:projectId/failure-groups"), Access.VIEWER)
+      .handler(failures::projectGroups);
     // Runs
     guard.protect(router.get("/api/test-runs"), Access.VIEWER).handler(runs::listRuns);
     guard.protect(router.get("/api/test-runs/:runId"), Access.VIEWER).handler(runs::getRun);
     guard.protect(router.delete("/api/test-runs/:runId"), Access.ADMINISTRATOR).handler(runs::deleteRun);
     guard.protect(router.get("/api/test-runs/:runId/results"), Access.VIEWER).handler(runs::listResults);
+    guard.protect(router.get("/api/test-runs/:runId/failure-groups"), Access.VIEWER).handler(failures::runGroups);
     // Tests
     guard.protect(router.get("/api/tests/:testId"), Access.VIEWER).handler(tests::getTest);
     guard.protect(router.get("/api/tests/:testId/history"), Access.VIEWER).handler(tests::history);

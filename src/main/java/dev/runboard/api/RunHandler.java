@@ -155,7 +155,7 @@ final class RunHandler {
     }).onSuccess(page -> Responses.sendJson(ctx, 200, page)).onFailure(ctx::fail);
   }
 
-  private Future<Void> runExists(long runId) {
+  Future<Void> runExists(long runId) {
     return pool.preparedQuery(sql.get(ApiQuery.RUN_SUMMARIES)).execute(Tuple.tuple().addArrayOfLong(new Long[]{runId}))
       .map(rows -> {
         if (!rows.iterator().hasNext()) {

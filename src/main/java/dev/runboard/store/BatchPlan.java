@@ -2,6 +2,7 @@ package dev.runboard.store;
 
 import dev.runboard.model.AttemptStatus;
 import dev.runboard.model.Counters;
+import dev.runboard.model.ErrorFingerprint;
 import dev.runboard.model.Outcome;
 import dev.runboard.model.RunEvent;
 
@@ -28,8 +29,11 @@ final class BatchPlan {
   record StoredAttempt(long testId, int retry, AttemptStatus status, AttemptStatus expectedStatus, long durationMs) {
   }
 
-  /** A new attempt, with its seq (null for one-shot runs) and its test's outcome once it is stored. */
-  record Row(long testId, NewAttempt attempt, Long seq, Outcome outcome) {
+  /**
+   * A new attempt, with its seq (null for one-shot runs), its test's outcome once it is stored, and its error's
+   * fingerprint when it failed unexpectedly.
+   */
+  record Row(long testId, NewAttempt attempt, Long seq, Outcome outcome, ErrorFingerprint fingerprint) {
   }
 
   record Result(long testId, int finalRetry, AttemptStatus status, AttemptStatus expectedStatus, long durationMs,
@@ -85,9 +89,11 @@ final class BatchPlan {
       ofTest.add(new StoredAttempt(testId, attempt.retry(), attempt.status(), attempt.expectedStatus(),
         attempt.durationMs()));
       Outcome outcome = result(testId, ofTest).outcome();
-      rows.add(new Row(testId, attempt, attemptSeq, outcome));
+      ErrorFingerprint fingerprint = attempt.fingerprint();
+      rows.add(new Row(testId, attempt, attemptSeq, outcome, fingerprint));
       if (liveEvents) {
-        events.add(new RunEvent.TestCompleted(attemptSeq, RowMappers.result(testId, attempt, outcome)));
+        events.add(new RunEvent.TestCompleted(attemptSeq, RowMappers.result(testId, attempt, outcome,
+          fingerprint == null ? null : fingerprint.hash())));
       }
     }
 

@@ -79,18 +79,20 @@ final class RowMappers {
       row.getInteger("col"), row.getString("error_message"), row.getString("error_stack"),
       row.getJsonObject("error_location"), (JsonArray) row.getValue("steps"), (JsonArray) row.getValue("annotations"),
       (JsonArray) row.getValue("attachments"), row.getJsonObject("extra"));
-    return result(row.getLong("test_id"), attempt, Outcome.fromWire(row.getString("outcome")));
+    int fingerprint = row.getColumnIndex("fingerprint");
+    return result(row.getLong("test_id"), attempt, Outcome.fromWire(row.getString("outcome")),
+      fingerprint < 0 ? null : row.getString(fingerprint));
   }
 
   /** A stored attempt as its wire result: the same code for live events and for rows. */
-  static TestResult result(long testId, NewAttempt attempt, Outcome outcome) {
+  static TestResult result(long testId, NewAttempt attempt, Outcome outcome, String fingerprint) {
     TestKey test = attempt.test();
     TestResult.Error error = attempt.errorMessage() == null && attempt.errorStack() == null ? null
       : new TestResult.Error(attempt.errorMessage(), attempt.errorStack(), attempt.errorLocation());
     return new TestResult(testId, test.title(), test.titlePath(), test.file(), test.playwrightProject(),
       new TestResult.Location(test.file(), attempt.line(), attempt.column()), attempt.retry(), attempt.status(),
       attempt.expectedStatus(), outcome, attempt.durationMs(), error, orEmpty(attempt.steps()),
-      orEmpty(attempt.annotations()), orEmpty(attempt.attachments()), attempt.extra());
+      orEmpty(attempt.annotations()), orEmpty(attempt.attachments()), attempt.extra(), fingerprint);
   }
 
   /** A row of {@code find-artifact.sql} or {@code run-artifacts.sql}. */

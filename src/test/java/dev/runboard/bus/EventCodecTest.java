@@ -30,7 +30,7 @@ class EventCodecTest {
     Outcome.UNEXPECTED, 1234,
     new TestResult.Error("Timeout 5000ms exceeded.", "at cart.spec.ts:10:5", null),
     new JsonArray().add(new JsonObject().put("title", "click").put("duration", 3)), new JsonArray(),
-    new JsonArray(), null);
+    new JsonArray(), null, null);
 
   @Test
   @DisplayName("every per-run event decodes to an equal record, in one message, in order")

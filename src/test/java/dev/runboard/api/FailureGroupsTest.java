@@ -1,0 +1,146 @@
+package dev.runboard.api;
+
+import dev.runboard.Runboard;
+import dev.runboard.TestDatabase;
+import dev.runboard.TestUsers;
+import dev.runboard.config.DatabaseUrl;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+@DisplayName("Failure groups: a run's and a project's unexpected failures grouped by cause")
+class FailureGroupsTest {
+
+  private static final String REFUSED = "Error: page.goto: net::ERR_CONNECTION_REFUSED at http://localhost:%d/cart\n"
+    + "Call log:\n  - navigating to \"http://localhost:%d/cart\", waiting until \"load\"";
+  private static final String TEXT = "Error: expect(locator).toHaveText(expected) failed\n\nLocator: getByTestId('total')\n"
+    + "Expected: \"%s\"\nReceived: \"0\"\nTimeout: 5000ms";
+
+  private static Runboard node;
+  private static WebClient client;
+  private static String reporter;
+  private static String viewer;
+
+  @BeforeAll
+  static void start(Vertx vertx) throws Exception {
+    node = Runboard.start(TestDatabase.config(new JsonObject()));
+    DatabaseUrl db = DatabaseUrl.parse(node.config().dbUrl());
+    reporter = TestUsers.apiKey(db, "reporter");
+    viewer = TestUsers.apiKey(db, "viewer");
+    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+      .setDefaultPort(node.port()));
+  }
+
+  @AfterAll
+  static void stop() {
+    node.stop();
+  }
+
+  private static JsonObject failure(String title, int retry, String message, int line) {
+    return new JsonObject().put("title", title).put("titlePath", new JsonArray().add("shop").add(title))
+      .put("location", "tests/shop.spec.ts:" + line + ":3").put("retry", retry).put("status", "failed")
+      .put("duration", 100).put("error", new JsonObject().put("message", message)
+        .put("stack", message.lines().findFirst().orElse("") + "\n    at /ci/work/tests/shop.spec.ts:" + line + ":14"));
+  }
+
+  /** A finished run of project "groups" with the given events. */
+  private static long run(List<JsonObject> items) {
+    JsonObject started = client.post("/api/test-runs/start").bearerTokenAuthentication(reporter)
+      .sendJsonObject(new JsonObject().put("projectName", "groups")).await().bodyAsJsonObject();
+    long runId = started.getLong("runId");
+    String token = started.getString("streamToken");
+    HttpResponse<Buffer> sent = client.post("/api/test-runs/" + runId + "/events").putHeader("X-Stream-Token", token)
+      .sendJsonObject(new JsonObject().put("testCases", new JsonArray(new ArrayList<>(items)))).await();
+    assertThat(sent.statusCode()).as(sent.bodyAsString()).isEqualTo(200);
+    client.post("/api/test-runs/" + runId + "/finish").putHeader("X-Stream-Token", token)
+      .sendJsonObject(new JsonObject().put("status", "failed")).await();
+    return runId;
+  }
+
+  @Test
+  @DisplayName("20 connection errors on other ports are one group; values and lines tell the rest apart")
+  void groups() {
+    List<JsonObject> items = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      // The navigation happens in a beforeEach at line 5: the same frame for every test of the file.
+      items.add(failure("checkout " + i, 0, String.format(REFUSED, 40000 + i, 40000 + i), 5));
+    }
+    items.add(failure("checkout 0", 1, String.format(REFUSED, 41000, 41000), 5));
+    items.add(failure("total a", 0, String.format(TEXT, "12.50"), 30));
+    items.add(failure("total b", 0, String.format(TEXT, "99.00"), 30));
+    items.add(failure("total c", 0, String.format(TEXT, "1.00"), 44));
+    items.add(failure("known bug", 0, "Error: still broken", 50).put("expectedStatus", "failed"));
+    items.add(new JsonObject().put("title", "fine").put("location", "tests/shop.spec.ts:60:3").put("retry", 0)
+      .put("status", "passed").put("duration", 3));
+    long runId = run(items);
+
+    JsonArray groups = client.get("/api/test-runs/" + runId + "/failure-groups").bearerTokenAuthentication(viewer)
+      .send().await().bodyAsJsonObject().getJsonArray("groups");
+    assertThat(groups).hasSize(3);
+    JsonObject refused = groups.getJsonObject(0);
+    assertThat(refused.getInteger("tests")).isEqualTo(20);
+    assertThat(refused.getInteger("attempts")).isEqualTo(21);
+    assertThat(refused.getString("signature"))
+      .isEqualTo("Error: page.goto: net::ERR_CONNECTION_REFUSED at http://localhost:<port>/cart");
+    assertThat(refused.getJsonObject("example").getString("title")).isEqualTo("checkout 0");
+    assertThat(groups.getJsonObject(1).getInteger("tests")).as("toHaveText at line 30").isEqualTo(2);
+    assertThat(groups.getJsonObject(1).getString("signature")).contains("Locator: getByTestId('total')")
+      .doesNotContain("12.50");
+    assertThat(groups.getJsonObject(2).getInteger("tests")).as("the same check at line 44").isEqualTo(1);
+
+    JsonArray results = client.get("/api/test-runs/" + runId + "/results?limit=200").bearerTokenAuthentication(viewer)
+      .send().await().bodyAsJsonObject().getJsonArray("results");
+    JsonObject known = results.stream().map(JsonObject.class::cast).filter(r -> r.getString("title")
+      .equals("known bug")).findFirst().orElseThrow();
+    assertThat(known.containsKey("fingerprint")).as("an expected failure is no failure to group").isFalse();
+    JsonObject first = results.stream().map(JsonObject.class::cast).filter(r -> r.getString("title")
+      .equals("checkout 3")).findFirst().orElseThrow();
+    assertThat(first.getString("fingerprint")).isEqualTo(refused.getString("fingerprint"));
+
+    assertThat(client.get("/api/test-runs/999999/failure-groups").bearerTokenAuthentication(viewer).send().await()
+      .statusCode()).isEqualTo(404);
+    HttpResponse<Buffer> bad = client.get("/api/test-runs/" + runId + "/failure-groups?limit=0")
+      .bearerTokenAuthentication(viewer).send().await();
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.bodyAsJsonObject().getString("field")).isEqualTo("limit");
+  }
+
+  @Test
+  @DisplayName("a project's groups over its recent runs: runs and tests affected, first and last seen, trend")
+  void projectGroups() {
+    long first = run(List.of(failure("a", 0, "Error: boom 1", 70), failure("b", 0, "Error: other", 80)));
+    long second = run(List.of(failure("a", 0, "Error: boom 2", 70), failure("c", 0, "Error: boom 3", 70)));
+    long projectId = client.get("/api/test-runs/" + second).bearerTokenAuthentication(viewer).send().await()
+      .bodyAsJsonObject().getLong("projectId");
+    JsonObject answer = client.get("/api/projects/" + projectId + "/failure-groups?days=7")
+      .bearerTokenAuthentication(viewer).send().await().bodyAsJsonObject();
+    JsonObject boom = answer.getJsonArray("groups").stream().map(JsonObject.class::cast)
+      .filter(g -> g.getString("signature").equals("Error: boom <n>")).findFirst().orElseThrow();
+    assertThat(boom.getInteger("runs")).isEqualTo(2);
+    assertThat(boom.getInteger("tests")).isEqualTo(2);
+    assertThat(boom.getInteger("attempts")).isEqualTo(3);
+    assertThat(boom.getLong("lastRunId")).isEqualTo(second);
+    assertThat(boom.getString("firstSeen")).isLessThanOrEqualTo(boom.getString("lastSeen"));
+    assertThat(boom.getJsonArray("trend")).hasSize(1);
+    assertThat(boom.getJsonArray("trend").getJsonObject(0).getInteger("runs")).isEqualTo(2);
+    assertThat(first).isLessThan(second);
+    assertThat(client.get("/api/projects/" + projectId + "/failure-groups?days=0").bearerTokenAuthentication(viewer)
+      .send().await().statusCode()).isEqualTo(400);
+  }
+}
