@@ -552,9 +552,10 @@ public final class RunStore {
    * run) and throws to refuse. A file the run already has (same kind, attempt, name and SHA-256; see
    * {@code V9__file_upload_keys.sql}) is answered with the stored one and not written again; so is a report whose
    * type and content the run has. A report type the run has with other content fails with
-   * {@link RunConflictException}. The new files are written with a {@code run-files} event (the run's next seq);
-   * files naming an attempt's test get its test id (the test is created when the attempt has not arrived yet).
-   * {@code place} as in {@link #submitUpload}, also null for the files that were there before.
+   * {@link RunConflictException}. The new files are written with a {@code run-files} event (the run's next seq),
+   * except for a run that has ended (late files, see {@code runs.filesGrace}): its event log ends with its
+   * {@code run-finished}. Files naming an attempt's test get its test id (the test is created when the attempt has
+   * not arrived yet). {@code place} as in {@link #submitUpload}, also null for the files that were there before.
    */
   public Future<Attached> attachFiles(long runId, Consumer<LockedRun> check, List<NewArtifact> files,
                                       Function<List<StoredArtifact>, Future<Void>> place) {
@@ -577,6 +578,12 @@ public final class RunStore {
           Future<?> touched = locked.running() ? query(conn, StoreQuery.TOUCH_RUN, Tuple.of(runId))
             : Future.succeededFuture();
           return touched.map(v -> new Attached(runId, locked.projectId(), stored.all(), 0, files.size(), null));
+        }
+        if (!locked.running()) {
+          // Late files of a finished run: its event log ends with run-finished (live streams end there), so they
+          // get no event; the read API lists them.
+          return place.apply(stored.placed()).map(v -> new Attached(runId, locked.projectId(), stored.all(), fresh,
+            files.size() - fresh, null));
         }
         long seq = locked.lastSeq() + 1;
         RunEvent.RunFiles event = new RunEvent.RunFiles(seq, stored.inserted().stream().map(StoredArtifact::toFile)

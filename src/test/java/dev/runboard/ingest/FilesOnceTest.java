@@ -238,19 +238,27 @@ class FilesOnceTest {
   // ----- after finish -----------------------------------------------------------------------------------------
 
   @Test
-  @DisplayName("a finished run takes late files for runs.filesGrace (token or credentials), repeats stay no-ops")
+  @DisplayName("a finished run takes late files for runs.filesGrace (token or credentials) without an event")
   void lateFilesAfterFinish() throws Exception {
     Run run = startRun("late");
     HttpResponse<Buffer> finished = client.post("/api/test-runs/" + run.id() + "/finish")
       .putHeader("X-Stream-Token", run.token()).sendJsonObject(new JsonObject().put("status", "failed")).await();
     assertThat(finished.statusCode()).isEqualTo(200);
+    long lastSeq = scalar("SELECT last_seq FROM runs WHERE id = " + run.id());
     List<JsonObject> published = consume(Addresses.runEvents(run.id()));
 
     HttpResponse<Buffer> late = send(filesOf(run), attemptFiles());
     assertThat(late.statusCode()).as(late.bodyAsString()).isEqualTo(200);
     assertThat(late.bodyAsJsonObject().getInteger("stored")).isEqualTo(3);
-    await(() -> !published.isEmpty());
-    assertThat(published.get(0).getJsonArray("events").getJsonObject(0).getString("type")).isEqualTo("run-files");
+    assertThat(late.bodyAsJsonObject().getValue("seq")).as("the event log ends with run-finished").isNull();
+    assertThat(scalar("SELECT last_seq FROM runs WHERE id = " + run.id())).isEqualTo(lastSeq);
+    assertThat(scalar("SELECT count(*) FROM run_events WHERE run_id = " + run.id() + " AND type = 'run-files'"))
+      .isZero();
+    JsonObject detail = client.get("/api/test-runs/" + run.id()).bearerTokenAuthentication(reporterKey).send()
+      .await().bodyAsJsonObject();
+    assertThat(detail.getJsonArray("files").stream().map(f -> ((JsonObject) f).getLong("id")).toList())
+      .as("the read API lists late files").containsExactlyInAnyOrderElementsOf(ids(late.bodyAsJsonObject()));
+    assertThat(storedFiles(run.id())).hasSize(3);
 
     // flush sends them again with the API key and testRunId: nothing new.
     Multipart alias = attemptFiles().field("testRunId", Long.toString(run.id()));
@@ -268,6 +276,9 @@ class FilesOnceTest {
     assertThat(scalar("SELECT count(*) FROM run_events WHERE run_id = " + run.id() + " AND type = 'run-finished'"))
       .isEqualTo(1);
     assertThat(scalar("SELECT count(*) FROM runs WHERE id = " + run.id() + " AND status = 'failed'")).isEqualTo(1);
+
+    Thread.sleep(200);
+    assertThat(published).as("a finished run's stream has ended: nothing is published").isEmpty();
 
     // Past the grace period: 409, nothing stored.
     assertThat(scalar("UPDATE runs SET finished_at = now() - interval '24 hours 1 second' WHERE id = " + run.id()
