@@ -70,7 +70,8 @@ class FilesOnceTest {
   static void start(Vertx vertx) throws Exception {
     dataDir = Files.createTempDirectory("runboard-files-once-test");
     storage = dataDir.resolve("files");
-    node = Runboard.start(TestDatabase.config(new JsonObject().put("data.dir", dataDir.toString())));
+    node = Runboard.start(TestDatabase.config(new JsonObject().put("data.dir", dataDir.toString())
+      .put("runs.sweepInterval", "200ms")));
     db = DatabaseUrl.parse(node.config().dbUrl());
     reporterKey = TestUsers.apiKey(db, "reporter");
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
@@ -292,6 +293,26 @@ class FilesOnceTest {
     assertThat(scalar("SELECT count(*) FROM artifacts WHERE run_id = " + run.id())).isEqualTo(3);
     assertThat(storedFiles(run.id())).hasSize(3);
     assertThat(leftovers()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a run the stuck-run sweep interrupted takes its late files too, from its end on")
+  void lateFilesAfterTheSweep() throws Exception {
+    Run run = startRun("swept");
+    assertThat(scalar("UPDATE runs SET last_activity_at = now() - interval '2 hours' WHERE id = " + run.id()
+      + " RETURNING id")).isEqualTo(run.id());
+    await(() -> {
+      try {
+        return scalar("SELECT count(*) FROM runs WHERE id = " + run.id() + " AND status = 'interrupted'") == 1;
+      } catch (SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(scalar("SELECT count(*) FROM runs WHERE id = " + run.id() + " AND finished_at > now() - interval "
+      + "'1 minute'")).as("the server's end time").isEqualTo(1);
+    HttpResponse<Buffer> late = send(filesOf(run), attemptFiles());
+    assertThat(late.statusCode()).as(late.bodyAsString()).isEqualTo(200);
+    assertThat(late.bodyAsJsonObject().getInteger("stored")).isEqualTo(3);
   }
 
   @Test
