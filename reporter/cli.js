@@ -11,7 +11,7 @@ Sends a run that runboard-reporter could not deliver (its spool file) to a Runbo
   --server <url>  the server (default: RUNBOARD_URL, else the URL the run was meant for)
   --new-run       send it as a new run of its own: even if a run with its runKey has finished on the
                   server, or the server refused its shard of a build
-The API key comes from RUNBOARD_API_KEY. On success the spool file is deleted.
+The API key comes from RUNBOARD_API_KEY. On success the spool file is deleted. It gives up after 2 minutes.
 Exit code: 0 delivered, 1 not delivered (the file is kept), 2 wrong usage.`;
 
 async function main(argv) {
@@ -51,19 +51,28 @@ async function main(argv) {
       serverUrl: server && server.replace(/\/+$/, ''), apiKey: process.env.RUNBOARD_API_KEY, newRun, log,
     });
     const s = outcome.stats;
+    const files = `${s.files} files (${s.filesStored} new, ${s.filesDuplicates} already there)`;
     if (outcome.delivered) {
       require('node:fs').rmSync(path.resolve(file), { force: true });
-      log.info(`delivered ${shown}: run ${outcome.runId} (${outcome.status}), ${outcome.events} results `
-        + `(${s.stored} new, ${s.duplicates} already there), ${s.files} files; the spool file is deleted`);
+      log.info(outcome.lateFiles
+        ? `delivered ${shown}: run ${outcome.runId} had already finished; ${files}; the spool file is deleted`
+        : `delivered ${shown}: run ${outcome.runId} (${outcome.status}), ${outcome.events} results `
+          + `(${s.stored} new, ${s.duplicates} already there), ${files}; the spool file is deleted`);
       return 0;
     }
+    let reason = outcome.fatal || outcome.reason;
     if (outcome.conflict) {
       log.info('Use --new-run to send it as a run of its own, outside that build.');
     } else if (outcome.fatal && /HTTP 409/.test(outcome.fatal) && !newRun) {
       log.info(`a run with runKey ${outcome.runKey} has already finished on the server (delivered before, or `
         + 'ended by the server); nothing more was sent. Use --new-run to send it as a new run.');
+    } else if (outcome.filesRefused) {
+      reason = `the server refused files for run ${outcome.runId}: ${outcome.filesReason}`;
+    } else if (outcome.filesPending) {
+      reason = `${outcome.finished || outcome.lateFiles ? `run ${outcome.runId} is finished, but ` : ''}`
+        + `${outcome.filesPending} files were not attached: ${reason || 'no answer'}`;
     }
-    log.info(`${shown} was not delivered (${outcome.fatal || 'the server did not answer in time'}); the file is kept`);
+    log.info(`${shown} was not delivered (${reason || 'the server did not answer in time'}); the file is kept`);
     return 1;
   } catch (error) {
     log.info(`cannot flush ${shown}: ${error.message}`);

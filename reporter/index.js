@@ -230,6 +230,20 @@ class RunboardReporter {
       if (this._spool) this._spool.remove();
       return;
     }
+    if (outcome.finished) {
+      // Results and finish arrived; only files are missing (best effort): the spool keeps them for flush.
+      const missing = `run ${this._client.runId} is finished on ${o.serverUrl}, but ${outcome.filesPending} of its `
+        + `files were not attached (${outcome.filesReason || 'no answer'})`;
+      if (this._spool) {
+        this._spool.close();
+        const file = shortPath(this._spool.file);
+        this._log.once('kept-files', `${missing}; they are listed in ${file}. Send them later (the server takes `
+          + `them for a while after the finish, 24 h by default) with: npx runboard-reporter flush ${file}`);
+      } else {
+        this._log.once('lost-files', missing);
+      }
+      return;
+    }
     if (this._spool) {
       this._spool.close();
       const file = shortPath(this._spool.file);

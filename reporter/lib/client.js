@@ -117,7 +117,8 @@ class StreamClient {
     this.lastActivity = Date.now();
     this.restarts = 0;
     this.closed = false;
-    this.stats = { requests: 0, retries: 0, stored: 0, duplicates: 0, events: 0, files: 0, dropped: 0 };
+    this.stats = { requests: 0, retries: 0, stored: 0, duplicates: 0, events: 0, files: 0, filesStored: 0,
+      filesDuplicates: 0, dropped: 0 };
   }
 
   /** Starts the run in the background and keeps it alive while idle. */
@@ -378,14 +379,33 @@ class StreamClient {
     }
   }
 
-  /** Uploads files to the run (attach mode). Never marks the run failed: files are extras. */
+  /**
+   * Uploads files to the run (attach mode): with the stream token, or, for a run that has finished (`lateFiles`, a
+   * `flush` after the finish was delivered), through `upload` with `testRunId` and the API key. Uploads are
+   * idempotent on the server (by content), so a resend after a lost answer stores nothing twice. Never marks the run
+   * failed: files are best effort.
+   */
   async attach(makeForm, what) {
-    if (!this.token || this.fatal) return { ok: false };
-    const res = await this._call(`/api/test-runs/${this.runId}/files`, makeForm,
-      { 'X-Stream-Token': this.token }, { form: true });
+    if (this.fatal) return { ok: false };
+    let res;
+    if (this.token) {
+      res = await this._call(`/api/test-runs/${this.runId}/files`, makeForm, { 'X-Stream-Token': this.token },
+        { form: true });
+    } else if (this.lateFiles && this.runId) {
+      res = await this._call('/api/test-runs/upload', () => {
+        const form = makeForm();
+        form.append('testRunId', String(this.runId));
+        return form;
+      }, { Authorization: `Bearer ${this.apiKey}` }, { form: true });
+    } else {
+      return { ok: false };
+    }
     if (res.ok) {
-      this.stats.files += res.json && Array.isArray(res.json.files) ? res.json.files.length : 0;
-    } else if (res.status !== undefined) {
+      const count = res.json && Array.isArray(res.json.files) ? res.json.files.length : 0;
+      this.stats.files += count;
+      this.stats.filesStored += res.json && Number.isInteger(res.json.stored) ? res.json.stored : count;
+      this.stats.filesDuplicates += res.json && Number.isInteger(res.json.duplicates) ? res.json.duplicates : 0;
+    } else if (res.status !== undefined && !isRetryable(res.status)) {
       this.log.once('files:' + res.status, `could not attach ${what} to run ${this.runId}: ${describeResponse(res)}; `
         + 'the results are kept, the files are not');
     }
@@ -454,7 +474,8 @@ class StreamClient {
       }
       const reason = describeResponse(res);
       if (this.down || attempt >= this.retries) {
-        this._markDown(reason);
+        // Files that fail do not make the server "unreachable": the run's finish is still tried at once.
+        if (!form) this._markDown(reason);
         return { ok: false, retryable: true, ...res };
       }
       this.stats.retries++;

@@ -4,13 +4,17 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { packFolder } = require('./archive');
 const { StreamClient, send, describeResponse, sleep } = require('./client');
-const { backoffDelay } = require('./backoff');
-const { readSpool } = require('./spool');
+const { backoffDelay, isRetryable } = require('./backoff');
+const { Spool, readSpool, attachmentKey } = require('./spool');
 
 const MAX_REPORT_BYTES = 200 * 1024 * 1024;
 const MAX_ATTACHMENT_BYTES = 200 * 1024 * 1024;
 const ATTACHMENTS_PER_REQUEST = 20;
 const BYTES_PER_REQUEST = 100 * 1024 * 1024;
+/** What the files of a run's end may leave of the time budget for its `finish`, at most. */
+const FINISH_RESERVE_MS = 15000;
+/** How long `flush` tries before it gives up (the spool is kept). */
+const FLUSH_TIME_LIMIT_MS = 120000;
 
 /**
  * The HTML reporter's output folder from the resolved config: its `outputFolder` option (relative to the config
@@ -60,10 +64,14 @@ function folderSize(folder, limit) {
   return total;
 }
 
-function reportForm(archive) {
+/**
+ * The HTML report's form. `type` is `html`; a `flush` of a shard's late files, sent with the API key rather than
+ * the shard's token, names the shard's own type (`html-shard-<n>`) as the server stores it for the token.
+ */
+function reportForm(archive, type = 'html', label = 'Playwright HTML report') {
   const form = new FormData();
-  form.append('report_html', new Blob([archive], { type: 'application/gzip' }), 'playwright-report.gz');
-  form.append('report_label_html', 'Playwright HTML report');
+  form.append(`report_${type}`, new Blob([archive], { type: 'application/gzip' }), 'playwright-report.gz');
+  form.append(`report_label_${type}`, label);
   return form;
 }
 
@@ -126,26 +134,80 @@ function packReport(folder, log) {
 }
 
 /**
- * The end of a streamed run: send what is queued, attach the report and the attempt files, then `finish`.
- * Resolves `{delivered}`: true when every result and the finish reached the server (files are best effort).
+ * Attaches the report and the attempts' files, skipping what `sent` says the server already confirmed, and records
+ * each confirmed upload in `spool` (`attached`). Files are best effort: a refusal (4xx) is logged once and not
+ * retried later (the other groups would be refused the same way); a failure that may pass (no answer, 5xx after
+ * the retries, the time limit) stops the uploads, and what was not confirmed is `pending`, kept for `flush`.
+ * Resolves `{pending, refused, reason}`.
  */
-async function deliverEnd(client, { reportFolder, attachments = [], finishBody, log }) {
+async function attachFiles(client, { reportFolder, attachments = [], log, spool, sent, report = {} }) {
+  const done = sent || { report: false, keys: new Set() };
+  const jobs = [];
+  const archive = reportFolder && !done.report ? packReport(reportFolder, log) : undefined;
+  if (archive) {
+    jobs.push({ what: 'the HTML report', count: 1, report: true,
+      makeForm: () => reportForm(archive, report.type, report.label) });
+  }
+  const waiting = attachments.filter((item) => !done.keys.has(attachmentKey(item)));
+  for (const group of attachmentGroups(waiting, log)) {
+    jobs.push({ what: 'traces, screenshots and videos', count: group.length, group,
+      makeForm: () => attachmentsForm(group) });
+  }
+  let pending = 0;
+  let refused = 0;
+  let reason;
+  let stop;
+  for (const job of jobs) {
+    if (stop) {
+      if (stop === 'failed') pending += job.count;
+      else refused += job.count;
+      continue;
+    }
+    const res = await client.attach(job.makeForm, job.what);
+    if (res.ok) {
+      if (spool) {
+        spool.append(job.report ? { kind: 'attached', report: true }
+          : { kind: 'attached', keys: job.group.map(attachmentKey) });
+      }
+    } else if (res.status !== undefined && !isRetryable(res.status)) {
+      refused += job.count;
+      reason = reason || describeResponse(res);
+      if (!job.report) stop = 'refused';
+    } else {
+      pending += job.count;
+      reason = res.error || describeResponse(res);
+      stop = 'failed';
+    }
+  }
+  return { pending, refused, reason };
+}
+
+/**
+ * The end of a streamed run: send what is queued, attach the report and the attempt files, then `finish`. The
+ * finish is sent whenever the results are delivered, whatever became of the files (they are best effort, and get at
+ * most the time budget less a reserve for the finish); files not delivered stay in the spool for `flush`, which the
+ * server accepts for `runs.filesGrace` after the finish. Resolves `{delivered, finished, filesPending,
+ * filesReason}`: `delivered` when every result, every file that was not refused and the finish reached the server.
+ */
+async function deliverEnd(client, { reportFolder, attachments = [], finishBody, log, spool = client.spool, sent }) {
   if (client.down) client.probeNow();
   if (!(await client.flush())) {
-    return { delivered: false };
+    return { delivered: false, finished: false, filesPending: 0 };
   }
-  const archive = reportFolder ? packReport(reportFolder, log) : undefined;
-  if (archive) {
-    const res = await client.attach(() => reportForm(archive), 'the HTML report');
-    if (!res.ok && res.status === undefined) return { delivered: false };
+  const deadline = client.deadline;
+  const reserve = Math.max(0, Math.min(FINISH_RESERVE_MS, Math.floor((deadline - Date.now()) / 4)));
+  client.deadline = deadline - reserve;
+  let files;
+  try {
+    files = await attachFiles(client, { reportFolder, attachments, log, spool, sent });
+  } finally {
+    client.deadline = deadline;
   }
-  for (const group of attachmentGroups(attachments, log)) {
-    const res = await client.attach(() => attachmentsForm(group), 'traces, screenshots and videos');
-    if (!res.ok && res.status === undefined) return { delivered: false };
-    if (!res.ok) break; // a refusal is logged once; the other groups would be refused the same way
-  }
+  if (client.down) client.probeNow(); // the files' failure must not keep the finish from being tried
   const finished = await client.finish(finishBody);
-  return { delivered: finished.ok && client.delivered };
+  if (finished.ok && spool) spool.append({ kind: 'finished', runId: client.runId });
+  return { delivered: finished.ok && client.delivered && files.pending === 0, finished: finished.ok,
+    filesPending: files.pending, filesReason: files.reason };
 }
 
 /**
@@ -221,9 +283,13 @@ async function deliverOneShot({ serverUrl, apiKey, projectName, projectDescripti
  * Delivers a spool file (the `flush` command): starts (or resumes, by its runKey, or by buildId + shard for a
  * shard of a build) the run, replays every result (the server keeps each attempt once), attaches the files that
  * still exist and finishes the run as recorded (`interrupted` if the spool has no end). `newRun` sends it as a run
- * of its own: a fresh runKey, and no buildId or shard. Resolves `{delivered, runId, stats, …}`.
+ * of its own: a fresh runKey, and no buildId or shard. When the spool says the server confirmed the finish (only
+ * files were missing), only the files the server has not confirmed are sent, with the API key, to that run. Its
+ * progress is appended to the spool, so a second `flush` sends only what is still missing. Gives up after
+ * `timeBudget` (2 minutes). Resolves `{delivered, runId, stats, …, reason}`.
  */
-async function flushSpool(file, { serverUrl, apiKey, newRun = false, timeBudget = 120000, log, requestTimeout }) {
+async function flushSpool(file, { serverUrl, apiKey, newRun = false, timeBudget = FLUSH_TIME_LIMIT_MS, log,
+  requestTimeout }) {
   const spool = readSpool(file);
   const header = spool.header;
   const url = serverUrl || header.serverUrl;
@@ -242,21 +308,62 @@ async function flushSpool(file, { serverUrl, apiKey, newRun = false, timeBudget 
     newKeyWhenFinished: false, autoProbe: false,
   });
   client.deadline = Date.now() + timeBudget;
-  for (const event of spool.events) client.add(event);
+  const progress = new Spool(file);
+  progress.reopen();
   const files = spool.files[spool.files.length - 1] || {};
   const finishBody = spool.finish || { status: 'interrupted', endTime: new Date().toISOString() };
+  const reportFolder = files.reportFolder && fs.existsSync(files.reportFolder) ? files.reportFolder : undefined;
   const attachments = (files.attachments || []).filter((a) => fs.existsSync(a.path));
-  const { delivered } = await deliverEnd(client, {
-    reportFolder: files.reportFolder && fs.existsSync(files.reportFolder) ? files.reportFolder : undefined,
-    attachments, finishBody, log,
-  });
-  client.close();
-  return { delivered, runId: client.runId, runKey: client.runKey, stats: client.stats, events: spool.events.length,
-    finished: client.finished, fatal: client.fatal, conflict: Boolean(client.conflict), status: finishBody.status,
-    buildId: startBody.buildId, shard: startBody.shard };
+  const lateFiles = Boolean(spool.finished) && !newRun;
+  let outcome;
+  try {
+    if (lateFiles) {
+      // The run is finished on the server: only files were missing. They go to that run with the API key.
+      client.runId = spool.finished.runId;
+      client.lateFiles = true;
+      const shard = startBody.shard;
+      const sent = await attachFiles(client, {
+        reportFolder, attachments, log, spool: progress, sent: spool.attached,
+        report: shard ? { type: `html-shard-${shard.current}`,
+          label: `Playwright HTML report (shard ${shard.current}/${shard.total})` } : {},
+      });
+      outcome = { delivered: sent.pending === 0 && sent.refused === 0, filesPending: sent.pending,
+        filesRefused: sent.refused, filesReason: sent.reason };
+    } else {
+      for (const event of spool.events) client.add(event);
+      outcome = await deliverEnd(client, { reportFolder, attachments, finishBody, log, spool: progress,
+        sent: spool.attached });
+    }
+  } finally {
+    client.close();
+    progress.close();
+  }
+  return { ...outcome, lateFiles, runId: client.runId, runKey: client.runKey, stats: client.stats,
+    events: spool.events.length, finished: client.finished, fatal: client.fatal, conflict: Boolean(client.conflict),
+    status: finishBody.status, buildId: startBody.buildId, shard: startBody.shard,
+    reason: client.fatal
+      || unreachable(client, timeBudget, outcome.filesPending ? outcome.filesReason : undefined) };
+}
+
+/**
+ * Why a flush did not get through, in words: a refused connection (nothing listens on that port), no answer, or the
+ * time limit.
+ */
+function unreachable(client, timeBudget, failure) {
+  const why = client.down ? client.downReason : failure;
+  if (why && /ECONNREFUSED/.test(why)) {
+    return `connection refused by ${client.serverUrl} (${why}): is the server running on that port?`;
+  }
+  if (why) {
+    return `${client.serverUrl} did not answer (${why})`;
+  }
+  if (Date.now() >= client.deadline) {
+    return `the time limit of ${Math.round(timeBudget / 1000)} s ran out`;
+  }
+  return undefined;
 }
 
 module.exports = {
-  htmlReportFolder, packReport, deliverEnd, deliverOneShot, flushSpool, attachmentGroups, reportForm,
-  attachmentsForm,
+  htmlReportFolder, packReport, deliverEnd, deliverOneShot, flushSpool, attachFiles, attachmentGroups, reportForm,
+  attachmentsForm, FLUSH_TIME_LIMIT_MS,
 };

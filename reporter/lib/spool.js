@@ -13,7 +13,9 @@ const VERSION = 1;
  * each attempt once. It holds no credentials.
  *
  * Records: `header` (first line), `start` (the start body, once git answered), `run` (the run the server gave, or
- * a changed runKey), `event`, `files`, `finish`.
+ * a changed runKey), `event`, `files`, `finish`; then, as the end is delivered, `attached` (files the server has
+ * confirmed: `report: true`, or `keys` of attachments, see {@link attachmentKey}) and `finished` (the server
+ * confirmed the finish of run `runId`), so that a later `flush` sends only what is still missing.
  */
 class Spool {
   constructor(file) {
@@ -21,6 +23,18 @@ class Spool {
     this._fd = null;
     this.lines = 0;
     this.failed = null;
+  }
+
+  /** Opens an existing spool to append records to it (a `flush` recording its progress); false on failure. */
+  reopen() {
+    try {
+      this._fd = fs.openSync(this.file, 'a');
+      return true;
+    } catch (error) {
+      this.failed = error;
+      this._fd = null;
+      return false;
+    }
   }
 
   /** Creates the file (and its folder) with the header record; returns false (and keeps the reason) on failure. */
@@ -99,7 +113,8 @@ function readSpool(file) {
   if (header.version !== VERSION) {
     throw new Error(`${file} has spool version ${header.version}; this reporter reads version ${VERSION}`);
   }
-  const spool = { header, runKey: header.runKey, runId: undefined, start: undefined, events: [], files: [], finish: undefined };
+  const spool = { header, runKey: header.runKey, runId: undefined, start: undefined, events: [], files: [], finish: undefined,
+    attached: { report: false, keys: new Set() }, finished: undefined };
   for (const record of records.slice(1)) {
     if (record.kind === 'run') {
       if (record.runKey) spool.runKey = record.runKey;
@@ -112,9 +127,19 @@ function readSpool(file) {
       spool.files.push(record);
     } else if (record.kind === 'finish') {
       spool.finish = record.body;
+    } else if (record.kind === 'attached') {
+      if (record.report) spool.attached.report = true;
+      for (const key of Array.isArray(record.keys) ? record.keys : []) spool.attached.keys.add(key);
+    } else if (record.kind === 'finished' && record.runId) {
+      spool.finished = { runId: record.runId };
     }
   }
   return spool;
 }
 
-module.exports = { Spool, readSpool, FORMAT, VERSION };
+/** What tells one attachment of a run from another in `attached` records: its file and the attempt it belongs to. */
+function attachmentKey(item) {
+  return JSON.stringify([item.path, item.name, item.file, item.titlePath, item.playwrightProject, item.retry]);
+}
+
+module.exports = { Spool, readSpool, attachmentKey, FORMAT, VERSION };

@@ -4,8 +4,8 @@ const http = require('node:http');
 
 /**
  * A stand-in for a Runboard server on 127.0.0.1 that records every request. `routes` may answer a request
- * (`(request) => ({status, json})`, keyed by `start`, `events`, `files`, `finish`); by default `start` answers 201
- * with run 1 and a token, and the others 200 with plausible bodies.
+ * (`(request) => ({status, json})`, keyed by `start`, `events`, `files`, `finish`, `upload`; `{hang: true}` never
+ * answers); by default `start` answers 201 with run 1 and a token, and the others 200 with plausible bodies.
  */
 async function fakeServer(routes = {}) {
   const requests = [];
@@ -15,6 +15,7 @@ async function fakeServer(routes = {}) {
     events: (r) => ({ status: 200, json: { processed: r.body.testCases.length, stored: r.body.testCases.length,
       duplicates: 0 } }),
     files: () => ({ status: 200, json: { files: [] } }),
+    upload: () => ({ status: 200, json: { files: [] } }),
     finish: (r) => ({ status: 200, json: { id: 1, status: r.body.status } }),
   };
   const server = http.createServer((req, res) => {
@@ -32,6 +33,7 @@ async function fakeServer(routes = {}) {
       const request = { method: req.method, url: req.url, route, headers: req.headers, body };
       requests.push(request);
       const answer = (routes[route] && routes[route](request, requests)) || defaults[route](request);
+      if (answer.hang) return;
       res.writeHead(answer.status, { 'Content-Type': 'application/json' });
       res.end(answer.json === undefined ? '' : JSON.stringify(answer.json));
     });

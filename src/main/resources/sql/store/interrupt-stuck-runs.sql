@@ -3,7 +3,7 @@
 UPDATE runs
 SET status = 'interrupted', end_time = now(),
     duration_ms = GREATEST(0, (extract(epoch FROM now() - start_time) * 1000)::bigint),
-    last_seq = last_seq + 1
+    last_seq = last_seq + 1, finished_at = now()
 WHERE id IN (
   SELECT id FROM runs
   WHERE status = 'running' AND last_activity_at < now() - make_interval(secs => $1::double precision / 1000)

@@ -62,6 +62,7 @@ public final class AppConfig {
   public static final String STORAGE_DIR = "storage.dir";
   public static final String RUNS_IDLE_TIMEOUT = "runs.idleTimeout";
   public static final String RUNS_SWEEP_INTERVAL = "runs.sweepInterval";
+  public static final String RUNS_FILES_GRACE = "runs.filesGrace";
   public static final String CLUSTER_ENABLED = "cluster.enabled";
   public static final String CLUSTER_NAME = "cluster.name";
   public static final String CLUSTER_HOST = "cluster.host";
@@ -120,6 +121,8 @@ public final class AppConfig {
     new Key(RUNS_IDLE_TIMEOUT, Type.DURATION, "1h", "A running run that receives nothing for this long is "
       + "interrupted"),
     new Key(RUNS_SWEEP_INTERVAL, Type.DURATION, "5m", "How often each node looks for such stuck runs"),
+    new Key(RUNS_FILES_GRACE, Type.DURATION, "24h", "How long after a streamed run ended its stream token (or "
+      + "reporter credentials) may still attach files to it, e.g. files whose answers were lost, sent by `flush`"),
     new Key(CLUSTER_ENABLED, Type.BOOL, false, "Join other nodes on a clustered event bus (Hazelcast)"),
     new Key(CLUSTER_NAME, Type.NAME, "runboard", "Cluster name; only nodes with the same name join"),
     new Key(CLUSTER_HOST, Type.HOST, "127.0.0.1", "This node's address for cluster and event-bus traffic"),
@@ -268,6 +271,10 @@ public final class AppConfig {
 
   public long sweepIntervalMs() {
     return json.getLong(RUNS_SWEEP_INTERVAL);
+  }
+
+  public long filesGraceMs() {
+    return json.getLong(RUNS_FILES_GRACE);
   }
 
   public boolean clusterEnabled() {

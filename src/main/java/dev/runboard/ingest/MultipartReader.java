@@ -16,6 +16,8 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -26,7 +28,8 @@ import java.util.Set;
  * Reads a {@code multipart/form-data} request body as it arrives, chunked or not: file parts are streamed to
  * files in a temporary folder (with back-pressure: the request is paused while the disk lags), text fields are
  * kept in memory up to a limit each. The whole body is limited while it is read (413 as soon as it passes the
- * limit, with or without {@code Content-Length}).
+ * limit, with or without {@code Content-Length}). Each file part's SHA-256 is computed on the way (uploads are
+ * idempotent by content).
  *
  * <p>Vert.x's own form decoding is not used: it caps text fields at {@code HttpServerOptions
  * .maxFormAttributeSize} (8 KiB), far below the {@code testCases} JSON that one-shot reporters send.
@@ -37,8 +40,8 @@ final class MultipartReader {
   private static final int MAX_HEADER_BYTES = 16 * 1024;
   private static final int MAX_NAME_LENGTH = 200;
 
-  /** A file part, written to {@code path}. */
-  record FilePart(String field, String fileName, String contentType, Path path, long size) {
+  /** A file part, written to {@code path}, with the SHA-256 of its bytes (computed as they streamed to disk). */
+  record FilePart(String field, String fileName, String contentType, Path path, long size, byte[] sha256) {
   }
 
   /** The parts of a form, by field name (each name at most once). */
@@ -80,6 +83,7 @@ final class MultipartReader {
   private AsyncFile partFile;
   private Path partPath;
   private long partSize;
+  private MessageDigest partDigest;
 
   private MultipartReader(Vertx vertx, HttpServerRequest request, Path dir, long maxBytes, int maxFieldBytes,
                           Set<String> textParts, String boundary) {
@@ -359,6 +363,7 @@ final class MultipartReader {
       return;
     }
     partFileName = fileName;
+    partDigest = sha256();
     partPath = dir.resolve("part-" + parts);
     waiting = true;
     vertx.fileSystem().open(partPath.toString(), new OpenOptions().setWrite(true).setCreateNew(true))
@@ -384,6 +389,7 @@ final class MultipartReader {
       partText.write(buf, from, length);
       return;
     }
+    partDigest.update(buf, from, length);
     partFile.write(Buffer.buffer(Arrays.copyOfRange(buf, from, to)));
     if (partFile.writeQueueFull()) {
       writeBlocked = true;
@@ -401,7 +407,8 @@ final class MultipartReader {
       partName = null;
       return;
     }
-    FilePart part = new FilePart(partName, partFileName, partContentType, partPath, partSize);
+    FilePart part = new FilePart(partName, partFileName, partContentType, partPath, partSize, partDigest.digest());
+    partDigest = null;
     files.put(partName, part);
     partName = null;
     AsyncFile file = partFile;
@@ -506,6 +513,14 @@ final class MultipartReader {
     }
     int slash = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
     return name.substring(slash + 1);
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java platform", e);
+    }
   }
 
   private static String utf8(byte[] bytes, String field) {

@@ -7,7 +7,8 @@ import dev.runboard.web.ApiException;
 /**
  * The checks of stream-token routes ({@code events}, files, {@code finish}), in the protocol's order: the run
  * (404), then the token (both forms and different → 400; none → 401; not the run's, or one of its shards',
- * current token → 403; its credentials revoked → 403), then the state (409).
+ * current token → 403; its credentials revoked → 403), then the state (409: results and {@code finish} while the
+ * run runs, files also for a while after it ended).
  */
 final class StreamTokens {
 
@@ -62,6 +63,27 @@ final class StreamTokens {
       throw ApiException.conflict("Shard " + shard + " of run " + run.id() + " has finished; it takes no more "
         + "results.");
     }
+  }
+
+  /**
+   * 409 unless the run takes files: while it runs (also from the token of a shard that has finished), and for
+   * {@code graceMs} after the server recorded the end of a streamed run, so that files whose answers were lost can
+   * follow its {@code finish} (the reporter always finishes; {@code flush} sends them later).
+   */
+  static void requireTakesFiles(LockedRun run, long graceMs) {
+    if (run.running() || (run.finishedMsAgo() != null && run.finishedMsAgo() <= graceMs)) {
+      return;
+    }
+    throw ApiException.conflict("Run " + run.id() + " has finished (" + run.status() + ")"
+      + (run.finishedMsAgo() == null ? "" : " more than " + duration(graceMs) + " ago (runs.filesGrace)")
+      + "; it takes no more files.");
+  }
+
+  private static String duration(long ms) {
+    if (ms % 3_600_000 == 0) {
+      return ms / 3_600_000 + " h";
+    }
+    return ms % 60_000 == 0 ? ms / 60_000 + " min" : ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
   }
 
   static boolean shardRunning(LockedRun run, int shard) {

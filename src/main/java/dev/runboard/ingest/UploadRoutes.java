@@ -51,8 +51,12 @@ import java.util.stream.Stream;
 /**
  * File uploads: the one-shot {@code upload} of Playwright-dashboard reporters (a finished run with its reports and
  * traces, like {@code submit}) and attach mode ({@code POST /api/test-runs/{runId}/files} with the stream token, or
- * {@code upload} with a {@code testRunId} field), which adds reports and attempt files to a running run and
- * publishes {@code run-files} after commit.
+ * {@code upload} with a {@code testRunId} field), which adds reports and attempt files to a running run (or to a
+ * streamed run that ended less than {@code runs.filesGrace} ago) and publishes {@code run-files} after commit.
+ *
+ * <p>Uploads are idempotent by content: each file part's SHA-256 is computed while it streams to disk, and a file the
+ * run already has (same kind, attempt, name and content), or a report of a type the run has with the same content, is
+ * answered with the stored file and not stored again; a resend that brings nothing new publishes nothing.
  *
  * <p>Bodies are read by {@link MultipartReader} into {@code <data.dir>/uploads-tmp} (limit
  * {@code ingest.maxUploadBytes}); report archives are extracted by {@link Archives} on a worker thread next to
@@ -81,6 +85,7 @@ public final class UploadRoutes {
   private final int maxFieldBytes;
   private final Archives.Limits archiveLimits;
   private final Path tempRoot;
+  private final long filesGraceMs;
 
   public UploadRoutes(Vertx vertx, RunStore store, FileStorage files, EventPublisher events, FileLinks links,
                       AppConfig config) {
@@ -94,6 +99,7 @@ public final class UploadRoutes {
     this.archiveLimits = new Archives.Limits(config.maxArchiveEntries(), config.maxArchiveEntryBytes(),
       config.maxUploadBytes());
     this.tempRoot = config.dataDir().resolve("uploads-tmp").toAbsolutePath().normalize();
+    this.filesGraceMs = config.filesGraceMs();
   }
 
   public void mount(Router router, Guard guard) {
@@ -156,8 +162,8 @@ public final class UploadRoutes {
     Future<Reply> reply = store.peekRun(runId).compose(run -> {
       if (run == null || header != null || !isMultipart(ctx)) {
         // Without a form there is no streamToken field: a missing token is reported before the media type.
-        Integer shard = StreamTokens.check(runId, run, header, null, false);
-        StreamTokens.requireRunning(run, shard);
+        StreamTokens.check(runId, run, header, null, false);
+        StreamTokens.requireTakesFiles(run, filesGraceMs);
       }
       return MultipartReader.read(vertx, ctx.request(), upload.temp, maxUploadBytes, maxFieldBytes, TEXT_PARTS);
     }).compose(form -> attachFiles(ctx, upload, runId, form, false));
@@ -237,7 +243,7 @@ public final class UploadRoutes {
     String field = form.fields().get(IngestRoutes.TOKEN_FIELD);
     return store.peekRun(runId).compose(run -> {
       Integer shard = StreamTokens.check(runId, run, header, field, credentialed);
-      StreamTokens.requireRunning(run, shard);
+      StreamTokens.requireTakesFiles(run, filesGraceMs);
       List<Incoming> incoming = new ArrayList<>(shard == null ? reports(form)
         : reports(form).stream().map(report -> report.ofShard(shard, run.shardTotal())).toList());
       incoming.addAll(attachments(form));
@@ -247,15 +253,19 @@ public final class UploadRoutes {
       }
       return prepare(upload, incoming);
     }).compose(prepared -> store.attachFiles(runId, locked -> {
-      Integer shard = StreamTokens.check(runId, locked, header, field, credentialed);
-      StreamTokens.requireRunning(locked, shard);
+      StreamTokens.check(runId, locked, header, field, credentialed);
+      StreamTokens.requireTakesFiles(locked, filesGraceMs);
     }, prepared.stream().map(Prepared::artifact).toList(), stored -> place(upload, prepared, stored)))
       .map(attached -> {
-        events.publish(runId, List.of(attached.event()));
+        // A repeat of files the run has stores nothing and publishes nothing; it is answered with the stored files.
+        if (attached.event() != null) {
+          events.publish(runId, List.of(attached.event()));
+        }
         List<StoredArtifact> reports = attached.artifacts().stream().filter(a -> "report".equals(a.kind()))
           .toList();
         return new Reply(200, new JsonObject().put("success", true).put("testRunId", runId)
-          .put("seq", attached.event().seq())
+          .put("seq", attached.event() == null ? null : attached.event().seq())
+          .put("stored", attached.stored()).put("duplicates", attached.duplicates())
           .put("files", fileList(attached.artifacts())).put("reports", reportList(reports)));
       });
   }
@@ -421,17 +431,25 @@ public final class UploadRoutes {
           size = budget.bytes() - before;
         }
         prepared.add(new Prepared(in, source, new NewArtifact(in.kind(), in.reportType(), in.label(), in.test(),
-          in.entry(), in.retry(), in.name(), FileStorage.safeName(in.name()), in.contentType(), size, entries)));
+          in.entry(), in.retry(), in.name(), FileStorage.safeName(in.name()), in.contentType(), size, entries,
+          part.sha256())));
       }
       return prepared;
     }, false);
   }
 
-  /** Hands every file to the storage (inside the transaction that records it); undoes itself on failure. */
+  /**
+   * Hands every new file to the storage (inside the transaction that records it); undoes itself on failure.
+   * {@code stored} has one entry per prepared file: null for a file that was stored before (its temporary copy is
+   * removed with the upload's temporary folder).
+   */
   private Future<Void> place(Upload upload, List<Prepared> prepared, List<StoredArtifact> stored) {
     Future<Void> placed = Future.succeededFuture();
     for (int i = 0; i < stored.size(); i++) {
       StoredArtifact artifact = stored.get(i);
+      if (artifact == null) {
+        continue;
+      }
       Path source = prepared.get(i).source();
       placed = placed.compose(v -> {
         upload.placed.add(artifact);

@@ -12,10 +12,12 @@ import java.util.List;
  *                       deleted, demoted, revoked or expired): its stream tokens derive from them
  * @param shardTotal     for a sharded run, its number of shards (null otherwise)
  * @param shards         for a sharded run, the shards that have started, each with its own token
+ * @param finishedMsAgo  for a streamed run that has ended, how long ago the server recorded its end (its clock);
+ *                       null while it runs, and for one-shot runs
  */
 public record LockedRun(long id, long projectId, String projectName, RunStatus status, byte[] streamTokenHash,
                         long lastSeq, Counters counters, boolean authorityHolds, Integer shardTotal,
-                        List<ShardState> shards) {
+                        List<ShardState> shards, Long finishedMsAgo) {
 
   /** A shard of a sharded run, as its token's checks see it. */
   public record ShardState(int current, RunStatus status, byte[] streamTokenHash, boolean authorityHolds) {

@@ -12,7 +12,10 @@ package dev.runboard.store;
  * @param name        the name shown for the file (the uploaded file name, or the attachment's name)
  * @param fileName    the file name on disk and in its URL (safe: no separators, no dot-only names)
  * @param entryCount  for an extracted archive: how many entries it had; null for a single file
+ * @param contentSha256 SHA-256 of the bytes as uploaded (an archive's, not its entries'): with the kind, the
+ *                    attempt and the name, what makes a repeated upload of the file find the stored one
  */
 public record NewArtifact(String kind, String reportType, String label, TestKey test, Integer entry, Integer retry,
-                          String name, String fileName, String contentType, long sizeBytes, Integer entryCount) {
+                          String name, String fileName, String contentType, long sizeBytes, Integer entryCount,
+                          byte[] contentSha256) {
 }

@@ -243,7 +243,8 @@ public final class RunStore {
       Buffer hash = row.getBuffer("stream_token_hash");
       return new LockedRun(row.getLong("id"), row.getLong("project_id"), row.getString("project_name"),
         RunStatus.fromWire(row.getString("status")), hash == null ? null : hash.getBytes(), row.getLong("last_seq"),
-        RowMappers.counters(row), row.getBoolean("authority_holds"), row.getInteger("shard_total"), List.of());
+        RowMappers.counters(row), row.getBoolean("authority_holds"), row.getInteger("shard_total"), List.of(),
+        row.getLong("finished_ms_ago"));
     }).compose(run -> run == null || !run.sharded() ? Future.succeededFuture(run)
       : query(conn, StoreQuery.LOCK_SHARDS, Tuple.of(runId)).map(rows -> {
         List<LockedRun.ShardState> shards = new ArrayList<>();
@@ -252,7 +253,8 @@ public final class RunStore {
             row.getBuffer("stream_token_hash").getBytes(), row.getBoolean("authority_holds")));
         }
         return new LockedRun(run.id(), run.projectId(), run.projectName(), run.status(), run.streamTokenHash(),
-          run.lastSeq(), run.counters(), run.authorityHolds(), run.shardTotal(), List.copyOf(shards));
+          run.lastSeq(), run.counters(), run.authorityHolds(), run.shardTotal(), List.copyOf(shards),
+          run.finishedMsAgo());
       }));
   }
 
@@ -497,7 +499,7 @@ public final class RunStore {
         reportedCounts, null, 1, starter).compose(runId -> {
           // Seq 1 is the run-finished event; one-shot runs have no live events before it.
           LockedRun fresh = new LockedRun(runId, projectId, run.projectName(), finish.status(), null, 1,
-            new Counters(0, 0, 0, 0, 0, 0, 0, 0, run.expectedTests()), true, null, List.of());
+            new Counters(0, 0, 0, 0, 0, 0, 0, 0, run.expectedTests()), true, null, List.of(), null);
           Future<Map<TestKey, Long>> ids = attempts.isEmpty() ? Future.succeededFuture(Map.of())
             : testIds(conn, projectId, attempts).compose(found ->
               writeBatch(conn, fresh, BatchPlan.of(fresh, attempts, found, List.of(), false), null).map(found));
@@ -515,7 +517,9 @@ public final class RunStore {
   /**
    * {@link #submitRun} plus the upload's files, in the same transaction. A file's {@link NewArtifact#entry()}
    * names the attempt it belongs to. {@code place} puts the files at their storage paths once their rows are
-   * written; its failure rolls everything back (and it removes what it placed).
+   * written: it gets one entry per file, the new artifact, or null for a file that repeats another of the upload
+   * (same kind, attempt, name and content: stored once). Its failure rolls everything back (and it removes what it
+   * placed).
    */
   public Future<Uploaded> submitUpload(NewRun run, Finish finish, JsonObject reportedCounts,
                                        List<NewAttempt> entries, List<NewArtifact> files, Starter starter,
@@ -532,20 +536,29 @@ public final class RunStore {
           testIds.add(owner == null ? null : submitted.testIds().get(owner.test()));
           owners.add(owner == null ? null : StoredArtifact.attempt(owner.test(), owner.retry()));
         }
-        return insertArtifacts(conn, runId, files, testIds, owners)
-          .compose(stored -> place.apply(stored).map(new Uploaded(submitted.run(), stored)));
+        return storeFiles(conn, runId, files, testIds, owners)
+          .compose(stored -> place.apply(stored.placed()).map(new Uploaded(submitted.run(), stored.all())));
       }));
   }
 
-  /** Files attached to a running run, and their {@code run-files} event. */
-  public record Attached(long runId, long projectId, List<StoredArtifact> artifacts, RunEvent.RunFiles event) {
+  /**
+   * What an attach did: every file of the request (stored now or before, in the request's order, each once), how
+   * many were stored now and how many were there already, and the {@code run-files} event of the new ones (null
+   * when nothing was new: a repeated upload publishes nothing).
+   */
+  public record Attached(long runId, long projectId, List<StoredArtifact> artifacts, int stored, int duplicates,
+                         RunEvent.RunFiles event) {
   }
 
   /**
-   * Attaches files to a run under its row lock: {@code check} sees the locked run first (null: no such run) and
-   * throws to refuse. Writes the artifacts and a {@code run-files} event with the run's next seq; files naming
-   * an attempt's test get its test id (the test is created when the attempt has not arrived yet). A report type
-   * the run already has fails with {@link RunConflictException}. {@code place} as in {@link #submitUpload}.
+   * Attaches files to a run under its row lock, exactly once: {@code check} sees the locked run first (null: no such
+   * run) and throws to refuse. A file the run already has (same kind, attempt, name and SHA-256; see
+   * {@code V9__file_upload_keys.sql}) is answered with the stored one and not written again; so is a report whose
+   * type and content the run has. A report type the run has with other content fails with
+   * {@link RunConflictException}. The new files are written with a {@code run-files} event (the run's next seq),
+   * except for a run that has ended (late files, see {@code runs.filesGrace}): its event log ends with its
+   * {@code run-finished}. Files naming an attempt's test get its test id (the test is created when the attempt has
+   * not arrived yet). {@code place} as in {@link #submitUpload}, also null for the files that were there before.
    */
   public Future<Attached> attachFiles(long runId, Consumer<LockedRun> check, List<NewArtifact> files,
                                       Function<List<StoredArtifact>, Future<Void>> place) {
@@ -561,14 +574,27 @@ public final class RunStore {
           testIds.add(file.test() == null ? null : found.get(file.test()));
           owners.add(file.test() == null ? null : StoredArtifact.attempt(file.test(), file.retry()));
         }
-        return insertArtifacts(conn, runId, files, testIds, owners);
+        return storeFiles(conn, runId, files, testIds, owners);
       }).compose(stored -> {
+        int fresh = stored.inserted().size();
+        if (fresh == 0) {
+          Future<?> touched = locked.running() ? query(conn, StoreQuery.TOUCH_RUN, Tuple.of(runId))
+            : Future.succeededFuture();
+          return touched.map(v -> new Attached(runId, locked.projectId(), stored.all(), 0, files.size(), null));
+        }
+        if (!locked.running()) {
+          // Late files of a finished run: its event log ends with run-finished (live streams end there), so they
+          // get no event; the read API lists them.
+          return place.apply(stored.placed()).map(v -> new Attached(runId, locked.projectId(), stored.all(), fresh,
+            files.size() - fresh, null));
+        }
         long seq = locked.lastSeq() + 1;
-        RunEvent.RunFiles event = new RunEvent.RunFiles(seq, stored.stream().map(StoredArtifact::toFile).toList());
+        RunEvent.RunFiles event = new RunEvent.RunFiles(seq, stored.inserted().stream().map(StoredArtifact::toFile)
+          .toList());
         return insertEvent(conn, runId, event)
           .compose(v -> query(conn, StoreQuery.ADVANCE_SEQ, Tuple.of(runId, seq)))
-          .compose(v -> place.apply(stored))
-          .map(v -> new Attached(runId, locked.projectId(), stored, event));
+          .compose(v -> place.apply(stored.placed()))
+          .map(v -> new Attached(runId, locked.projectId(), stored.all(), fresh, files.size() - fresh, event));
       });
     })).recover(e -> isUniqueViolation(e)
       ? Future.failedFuture(new RunConflictException("Run " + runId + " already has a report of that type."))
@@ -578,6 +604,107 @@ public final class RunStore {
   /** The run as its writers see it (null: no such run), for checks made before a long request body is read. */
   public Future<LockedRun> peekRun(long runId) {
     return pool.withTransaction(conn -> lockRun(conn, runId));
+  }
+
+  /**
+   * The files of one upload after {@link #storeFiles}: {@code all} (each file once, in the upload's order),
+   * {@code placed} (one entry per file: its new artifact, or null when it was stored before or repeats an earlier
+   * file of the upload) and {@code inserted} (the new artifacts).
+   */
+  private record StoredFiles(List<StoredArtifact> all, List<StoredArtifact> placed, List<StoredArtifact> inserted) {
+  }
+
+  /** The upload key of a file that is not a report: kind, attempt (test id 0 and retry -1 for none), name, SHA-256. */
+  private record UploadKey(String kind, long testId, int retry, String name, String sha256) {
+
+    static UploadKey of(String kind, Long testId, Integer retry, String name, byte[] sha256) {
+      return sha256 == null ? null : new UploadKey(kind, testId == null ? 0 : testId, retry == null ? -1 : retry, name,
+        hex(sha256));
+    }
+  }
+
+  /** A stored report of one of the upload's types, with the SHA-256 of what was uploaded (null before V9). */
+  private record StoredReport(StoredArtifact artifact, byte[] sha256) {
+  }
+
+  /**
+   * Writes the files the run does not have yet; finds the others (under the run's lock, so concurrent repeats of
+   * one upload serialise and the second finds the first's rows). A report type the run has with other content
+   * fails with {@link RunConflictException}.
+   */
+  private Future<StoredFiles> storeFiles(SqlConnection conn, long runId, List<NewArtifact> files,
+                                         List<Long> testIds, List<RunFile.Attempt> owners) {
+    if (files.isEmpty()) {
+      return Future.succeededFuture(new StoredFiles(List.of(), List.of(), List.of()));
+    }
+    Tuple find = Tuple.of(runId,
+      files.stream().filter(f -> "report".equals(f.kind())).map(NewArtifact::reportType).toArray(String[]::new),
+      files.stream().filter(f -> f.contentSha256() != null).map(f -> Buffer.buffer(f.contentSha256()))
+        .toArray(Buffer[]::new));
+    return query(conn, StoreQuery.FIND_UPLOADED_ARTIFACTS, find).compose(rows -> {
+      Map<String, StoredReport> reports = new HashMap<>();
+      Map<UploadKey, StoredArtifact> known = new HashMap<>();
+      for (Row row : rows) {
+        StoredArtifact artifact = RowMappers.artifact(row);
+        Buffer sha = row.getBuffer("content_sha256");
+        if ("report".equals(artifact.kind())) {
+          reports.put(artifact.reportType(), new StoredReport(artifact, sha == null ? null : sha.getBytes()));
+        } else if (sha != null) {
+          known.putIfAbsent(UploadKey.of(artifact.kind(), row.getLong("test_id"), row.getInteger("retry"),
+            artifact.name(), sha.getBytes()), artifact);
+        }
+      }
+      StoredArtifact[] found = new StoredArtifact[files.size()];
+      int[] sameAs = new int[files.size()];
+      Arrays.fill(sameAs, -1);
+      Map<UploadKey, Integer> firsts = new HashMap<>();
+      List<Integer> fresh = new ArrayList<>();
+      for (int i = 0; i < files.size(); i++) {
+        NewArtifact file = files.get(i);
+        if ("report".equals(file.kind())) {
+          StoredReport report = reports.get(file.reportType());
+          if (report == null) {
+            fresh.add(i);
+          } else if (report.sha256() != null && Arrays.equals(report.sha256(), file.contentSha256())) {
+            found[i] = report.artifact();
+          } else {
+            throw new RunConflictException("Run " + runId + " already has a " + file.reportType() + " report with "
+              + "other content; a report type is stored once (a repeat of the same report is answered with it).");
+          }
+          continue;
+        }
+        UploadKey key = UploadKey.of(file.kind(), testIds.get(i), retryOf(file), file.name(), file.contentSha256());
+        if (key != null && known.containsKey(key)) {
+          found[i] = known.get(key);
+        } else if (key != null && firsts.containsKey(key)) {
+          sameAs[i] = firsts.get(key);
+        } else {
+          fresh.add(i);
+          if (key != null) {
+            firsts.put(key, i);
+          }
+        }
+      }
+      return insertArtifacts(conn, runId, fresh.stream().map(files::get).toList(),
+        fresh.stream().map(testIds::get).toList(), fresh.stream().map(owners::get).toList()).map(inserted -> {
+          List<StoredArtifact> placed = new ArrayList<>(java.util.Collections.nCopies(files.size(), null));
+          for (int j = 0; j < fresh.size(); j++) {
+            placed.set(fresh.get(j), inserted.get(j));
+            found[fresh.get(j)] = inserted.get(j);
+          }
+          Map<Long, StoredArtifact> all = new LinkedHashMap<>();
+          for (int i = 0; i < files.size(); i++) {
+            StoredArtifact artifact = sameAs[i] >= 0 ? found[sameAs[i]] : found[i];
+            all.putIfAbsent(artifact.id(), artifact);
+          }
+          return new StoredFiles(List.copyOf(all.values()), placed, inserted);
+        });
+    });
+  }
+
+  /** The retry stored with a file: an attempt's, or null for a file of no attempt. */
+  private static Integer retryOf(NewArtifact file) {
+    return file.test() == null && file.entry() == null ? null : file.retry();
   }
 
   private Future<List<StoredArtifact>> insertArtifacts(SqlConnection conn, long runId, List<NewArtifact> files,
@@ -602,13 +729,14 @@ public final class RunStore {
         .addValue(stored.stream().map(StoredArtifact::reportType).toArray(String[]::new))
         .addValue(stored.stream().map(StoredArtifact::label).toArray(String[]::new))
         .addValue(testIds.toArray(Long[]::new))
-        .addValue(files.stream().map(f -> f.test() == null && f.entry() == null ? null : f.retry())
-          .toArray(Integer[]::new))
+        .addValue(files.stream().map(RunStore::retryOf).toArray(Integer[]::new))
         .addValue(stored.stream().map(StoredArtifact::name).toArray(String[]::new))
         .addValue(stored.stream().map(StoredArtifact::contentType).toArray(String[]::new))
         .addValue(stored.stream().map(StoredArtifact::sizeBytes).toArray(Long[]::new))
         .addValue(stored.stream().map(StoredArtifact::storagePath).toArray(String[]::new))
-        .addValue(stored.stream().map(StoredArtifact::entryCount).toArray(Integer[]::new));
+        .addValue(stored.stream().map(StoredArtifact::entryCount).toArray(Integer[]::new))
+        .addValue(files.stream().map(f -> f.contentSha256() == null ? null : Buffer.buffer(f.contentSha256()))
+          .toArray(Buffer[]::new));
       return query(conn, StoreQuery.INSERT_ARTIFACTS, params).map(stored);
     });
   }

@@ -255,9 +255,16 @@ class UploadTest {
       alias);
     assertThat(aliased.statusCode()).as(aliased.bodyAsString()).isEqualTo(200);
     assertThat(aliased.bodyAsJsonObject().getLong("seq")).isEqualTo(lastSeq + 2);
+    // The same report again is a repeat (answered with the stored one); another junit report is a conflict.
     HttpResponse<Buffer> again = send(client.post("/api/test-runs/upload").bearerTokenAuthentication(reporterKey),
       alias);
-    assertThat(again.statusCode()).isEqualTo(409);
+    assertThat(again.statusCode()).as(again.bodyAsString()).isEqualTo(200);
+    assertThat(again.bodyAsJsonObject().getJsonArray("files").getJsonObject(0).getLong("id"))
+      .isEqualTo(aliased.bodyAsJsonObject().getJsonArray("files").getJsonObject(0).getLong("id"));
+    Multipart otherJunit = new Multipart().field("testRunId", Long.toString(runId)).field("streamToken", token)
+      .file("report_junit", "junit.xml", "application/xml", "<testsuites tests=\"1\"/>".getBytes(StandardCharsets.UTF_8));
+    assertThat(send(client.post("/api/test-runs/upload").bearerTokenAuthentication(reporterKey), otherJunit)
+      .statusCode()).isEqualTo(409);
     // The alias is authorised by the token alone, or by reporter-role credentials alone; a present token must be
     // the run's.
     Multipart byToken = new Multipart().field("testRunId", Long.toString(runId)).field("streamToken", token)
@@ -281,9 +288,13 @@ class UploadTest {
     client.post("/api/test-runs/" + runId + "/finish").putHeader("X-Stream-Token", token)
       .sendJsonObject(new JsonObject().put("status", "passed")).await();
     long artifacts = scalar("SELECT count(*) FROM artifacts WHERE run_id = " + runId);
+    // After finish the token still attaches files for runs.filesGrace (FilesOnceTest covers it); past it, 409.
+    Multipart lateForm = new Multipart().field("attachments", "[]")
+      .file("report_late", "late.txt", "text/plain", new byte[] {'x'});
+    assertThat(scalar("UPDATE runs SET finished_at = now() - interval '25 hours' WHERE id = " + runId
+      + " RETURNING id")).isEqualTo(runId);
     HttpResponse<Buffer> late = send(client.post("/api/test-runs/" + runId + "/files")
-      .putHeader("X-Stream-Token", token), new Multipart().field("attachments", "[]")
-      .file("report_late", "late.txt", "text/plain", new byte[] {'x'}));
+      .putHeader("X-Stream-Token", token), lateForm);
     assertThat(late.statusCode()).isEqualTo(409);
     assertThat(late.bodyAsJsonObject().getString("error")).isEqualTo("conflict");
     assertThat(scalar("SELECT count(*) FROM artifacts WHERE run_id = " + runId)).isEqualTo(artifacts);

@@ -218,7 +218,9 @@ class ReporterIT {
       assertThat(proxy.calls("start")).as("start: answer lost, then 500, then through").isGreaterThanOrEqualTo(3);
       assertThat(proxy.calls("events")).as("events: two 500s and one late answer").isGreaterThanOrEqualTo(4);
       assertThat(proxy.calls("finish")).as("finish: answer lost, then repeated").isGreaterThanOrEqualTo(2);
-      assertThat(proxy.calls("files")).as("files: one 503, then through").isGreaterThanOrEqualTo(2);
+      assertThat(proxy.calls("files")).as("files: one 503, one lost answer, then through").isGreaterThanOrEqualTo(3);
+      assertThat(proxy.forwarded("files")).as("all but the refused one reached the server, the lost one twice")
+        .isEqualTo(proxy.calls("files") - 1);
       assertThat(proxy.forwarded("events")).as("the late batch reached the server, then came again")
         .isGreaterThanOrEqualTo(2);
     } finally {
@@ -227,8 +229,63 @@ class ReporterIT {
     long runId = runIdOf(project);
     assertDelivered(project, runId);
     assertThat(scalar("SELECT count(*) FROM artifacts WHERE run_id = ? AND kind = 'report'", runId)).isEqualTo(1);
+    assertFilesOnce(runId);
     assertThat(scalar("SELECT count(*) FROM run_events WHERE run_id = ? AND type = 'run-finished'", runId))
       .isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("every files answer lost: the run is finished all the same, and flush then attaches each file once")
+  void filesAnswersLost() throws Exception {
+    String project = "files-lost-" + UUID.randomUUID();
+    Path spool = work.resolve("spool-" + project + ".jsonl");
+    FaultyProxy proxy = FaultyProxy.start(node.port(), (route, call) -> route.equals("files")
+      ? FaultyProxy.Fault.LOSE_ANSWER : FaultyProxy.Fault.NONE);
+    Run run;
+    try {
+      Map<String, String> env = reporterEnv(proxy.port(), project);
+      env.put("RUNBOARD_SPOOL_FILE", spool.toString());
+      env.put("RUNBOARD_TEST_OPTIONS", "{\"requestTimeout\": 3000}");
+      run = finish(startPlaywright(env));
+    } finally {
+      proxy.close();
+    }
+    assertThat(run.exitCode).as(run.output).isEqualTo(1);
+    assertThat(runboardLines(run.output)).as(run.output).anySatisfy(line -> assertThat(line)
+      .contains("is finished on").contains("files were not attached").contains("runboard-reporter flush"));
+    assertThat(runboardLines(run.output)).as(run.output).noneMatch(line -> line.contains("not delivered"));
+    assertThat(proxy.forwarded("files")).as("the report reached the server on every retry (5)").isEqualTo(5);
+
+    long runId = runIdOf(project);
+    assertDelivered(project, runId);
+    assertThat(scalar("SELECT count(*) FROM run_events WHERE run_id = ? AND type = 'run-finished'", runId))
+      .isEqualTo(1);
+    assertThat(scalar("SELECT count(*) FROM artifacts WHERE run_id = ?", runId)).as("the report, once").isEqualTo(1);
+    assertFilesOnce(runId);
+    assertThat(spool).as("the files wait in the spool").exists();
+    Path copy = work.resolve("copy-" + project + ".jsonl");
+    Files.copy(spool, copy);
+
+    Map<String, String> flushEnv = new java.util.HashMap<>();
+    flushEnv.put("RUNBOARD_URL", "http://127.0.0.1:" + node.port());
+    flushEnv.put("RUNBOARD_API_KEY", apiKey);
+    Run flush = run(REPORTER, flushEnv, "npx", "--no", "runboard-reporter", "flush", spool.toString());
+    assertThat(flush.exitCode).as(flush.output).isZero();
+    long attachments = scalar("SELECT count(*) FROM artifacts WHERE run_id = ? AND kind <> 'report'", runId);
+    assertThat(attachments).as("a trace per attempt that ran, and screenshots").isGreaterThanOrEqualTo(20);
+    assertThat(flush.output).contains("had already finished; " + (attachments + 1) + " files (" + attachments
+      + " new, 1 already there)");
+    assertThat(spool).doesNotExist();
+    assertThat(scalar("SELECT count(*) FROM artifacts WHERE run_id = ? AND kind = 'trace'", runId)).isEqualTo(18);
+    assertFilesOnce(runId);
+
+    // The same spool once more (a flush repeated by CI): everything is already there, nothing is stored.
+    Run again = run(REPORTER, flushEnv, "npx", "--no", "runboard-reporter", "flush", copy.toString());
+    assertThat(again.exitCode).as(again.output).isZero();
+    assertThat(again.output).contains("(0 new, " + (attachments + 1) + " already there)");
+    assertThat(scalar("SELECT count(*) FROM artifacts WHERE run_id = ?", runId)).isEqualTo(attachments + 1);
+    assertFilesOnce(runId);
+    assertThat(scalar("SELECT count(*) FROM runs WHERE id = ? AND status = 'failed'", runId)).isEqualTo(1);
   }
 
   @Test
@@ -328,6 +385,22 @@ class ReporterIT {
     }
     assertThat(scalar("SELECT count(*) FROM attempts WHERE run_id = ? AND seq IS NOT NULL", runId))
       .as("one test-completed event per attempt").isEqualTo(20);
+  }
+
+  /**
+   * No file of the run is stored twice (same kind, attempt, name and content), and the storage directory holds
+   * exactly the run's files: each single file once, and each report's entries.
+   */
+  private static void assertFilesOnce(long runId) throws Exception {
+    assertThat(scalar("SELECT count(*) FROM (SELECT 1 FROM artifacts WHERE run_id = ? GROUP BY kind, report_type, "
+      + "test_id, retry, name, content_sha256 HAVING count(*) > 1) repeated", runId)).as("files stored twice").isZero();
+    long expected = scalar("SELECT coalesce(sum(coalesce(entry_count, 1)), 0) FROM artifacts WHERE run_id = ?", runId);
+    Path runFiles = dataDir.resolve("files/runs/" + runId);
+    long onDisk;
+    try (Stream<Path> all = Files.exists(runFiles) ? Files.walk(runFiles) : Stream.empty()) {
+      onDisk = all.filter(Files::isRegularFile).count();
+    }
+    assertThat(onDisk).as("files in the storage directory").isEqualTo(expected);
   }
 
   // ----- processes --------------------------------------------------------------------------------------------
@@ -455,10 +528,10 @@ class ReporterIT {
   }
 
   /**
-   * A proxy in front of the server that injects faults by route and call number: {@code start} #1 reaches the
-   * server but its answer is lost (502), #2 gets 500; {@code events} #1 and #2 get 500, #3 reaches the server but
-   * is answered only after the reporter's timeout; {@code finish} #1 reaches the server, answer lost (503);
-   * {@code files} #1 gets 503. Everything else passes through.
+   * A proxy in front of the server that injects faults by route and call number, by default: {@code start} #1
+   * reaches the server but its answer is lost (502), #2 gets 500; {@code events} #1 and #2 get 500, #3 reaches the
+   * server but is answered only after the reporter's timeout; {@code finish} #1 reaches the server, answer lost
+   * (503); {@code files} #1 gets 503, #2 reaches the server, answer lost (503). Everything else passes through.
    */
   private static final class FaultyProxy {
 
@@ -467,15 +540,21 @@ class ReporterIT {
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> forwarded = new ConcurrentHashMap<>();
     private final int target;
+    private final java.util.function.BiFunction<String, Integer, Fault> faults;
     private HttpServer server;
     private HttpClient client;
 
-    private FaultyProxy(int target) {
+    private FaultyProxy(int target, java.util.function.BiFunction<String, Integer, Fault> faults) {
       this.target = target;
+      this.faults = faults;
     }
 
     static FaultyProxy start(int target) {
-      FaultyProxy proxy = new FaultyProxy(target);
+      return start(target, FaultyProxy::fault);
+    }
+
+    static FaultyProxy start(int target, java.util.function.BiFunction<String, Integer, Fault> faults) {
+      FaultyProxy proxy = new FaultyProxy(target, faults);
       proxy.client = vertx.createHttpClient();
       proxy.server = vertx.createHttpServer().requestHandler(proxy::handle).listen(0, "127.0.0.1").await();
       return proxy;
@@ -504,7 +583,7 @@ class ReporterIT {
 
     private static Fault fault(String route, int call) {
       return switch (route + "#" + call) {
-        case "start#1", "finish#1" -> Fault.LOSE_ANSWER;
+        case "start#1", "finish#1", "files#2" -> Fault.LOSE_ANSWER;
         case "start#2", "events#1", "events#2", "files#1" -> Fault.REFUSE;
         case "events#3" -> Fault.LATE_ANSWER;
         default -> Fault.NONE;
@@ -513,7 +592,7 @@ class ReporterIT {
 
     private void handle(HttpServerRequest request) {
       String route = route(request.path());
-      Fault fault = fault(route, calls.computeIfAbsent(route, r -> new AtomicInteger()).incrementAndGet());
+      Fault fault = faults.apply(route, calls.computeIfAbsent(route, r -> new AtomicInteger()).incrementAndGet());
       request.body().onSuccess(body -> {
         if (fault == Fault.REFUSE) {
           request.response().setStatusCode(route.equals("files") ? 503 : 500)
