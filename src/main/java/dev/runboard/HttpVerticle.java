@@ -8,6 +8,7 @@ import dev.runboard.auth.AuthRoutes;
 import dev.runboard.auth.Guard;
 import dev.runboard.config.AppConfig;
 import dev.runboard.health.HealthRoutes;
+import dev.runboard.ingest.ImportRoutes;
 import dev.runboard.ingest.IngestRoutes;
 import dev.runboard.ingest.UploadRoutes;
 import dev.runboard.stream.StreamRoutes;
@@ -80,6 +81,7 @@ public class HttpVerticle extends VerticleBase {
       // Areas: each mounts its own routes, every one through guard.protect.
       new AuthRoutes(services.accounts()).mount(router, guard);
       new IngestRoutes(stores.runs(), services.events(), config).mount(router, guard);
+      new ImportRoutes(vertx, stores.runs(), services.events(), config).mount(router, guard);
       new UploadRoutes(vertx, stores.runs(), services.files(), services.events(), services.links(), config)
         .mount(router, guard);
       new FileRoutes(stores.artifacts(), services.files(), services.links()).mount(router, guard);
