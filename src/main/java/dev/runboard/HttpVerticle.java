@@ -3,6 +3,7 @@ package dev.runboard;
 import dev.runboard.api.Dashboard;
 import dev.runboard.api.FileRoutes;
 import dev.runboard.api.ReadRoutes;
+import dev.runboard.api.ReporterRoutes;
 import dev.runboard.auth.Access;
 import dev.runboard.auth.AuthRoutes;
 import dev.runboard.auth.Guard;
@@ -68,7 +69,8 @@ public class HttpVerticle extends VerticleBase {
     Future<ReadRoutes> reads = ReadRoutes.create(vertx, services.pool(), services.files(), services.events(),
       services.links());
     Future<StreamRoutes> streams = StreamRoutes.create(vertx, stores.eventLog(), services.links(), config);
-    return Future.all(reads, streams).map(started -> {
+    Future<ReporterRoutes> reporter = ReporterRoutes.create(vertx);
+    return Future.all(reads, streams, reporter).map(started -> {
       Guard guard = services.accounts().guard();
       Router router = Router.router(vertx);
       router.route().failureHandler(new FailureHandler());
@@ -87,6 +89,7 @@ public class HttpVerticle extends VerticleBase {
       new FileRoutes(stores.artifacts(), services.files(), services.links()).mount(router, guard);
       streams.result().mount(router, guard);
       reads.result().mount(router, guard);
+      reporter.result().mount(router, guard);
 
       guard.protect(router.route("/api/*"), Access.PUBLIC)
         .handler(ctx -> Responses.sendError(ctx, ApiException.notFound("No such API route.")));
