@@ -12,6 +12,7 @@ import dev.runboard.web.JsonInput;
 import dev.runboard.web.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -73,8 +74,9 @@ public final class ImportRoutes {
   private void importRun(RoutingContext ctx) {
     ImportParams params = ctx.get(PARAMS);
     Kind kind = ctx.get(KIND);
-    byte[] body = ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
-    vertx.executeBlocking(() -> read(kind, body, params.rootDir()), false)
+    Buffer body = ctx.body() == null || ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
+    // Copying and parsing up to ingest.maxSubmitBytes is worker-thread work, not event-loop work.
+    vertx.executeBlocking(() -> read(kind, body.getBytes(), params.rootDir()), false)
       .compose(imported -> store(params, imported, ctx))
       .onFailure(ctx::fail);
   }
