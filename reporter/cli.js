@@ -4,8 +4,9 @@
 const path = require('node:path');
 const { Log } = require('./lib/log');
 const { flushSpool } = require('./lib/deliver');
+const { USAGE: IMPORT_USAGE, runImport } = require('./lib/import');
 
-const USAGE = `Usage: runboard-reporter flush <spool-file> [--server <url>] [--new-run]
+const FLUSH_USAGE = `Usage: runboard-reporter flush <spool-file> [--server <url>] [--new-run]
 
 Sends a run that runboard-reporter could not deliver (its spool file) to a Runboard server.
   --server <url>  the server (default: RUNBOARD_URL, else the URL the run was meant for)
@@ -14,12 +15,21 @@ Sends a run that runboard-reporter could not deliver (its spool file) to a Runbo
 The API key comes from RUNBOARD_API_KEY. On success the spool file is deleted. It gives up after 2 minutes.
 Exit code: 0 delivered, 1 not delivered (the file is kept), 2 wrong usage.`;
 
+const USAGE = `${FLUSH_USAGE}\n\n${IMPORT_USAGE}`;
+
 async function main(argv) {
   const log = new Log((line) => process.stderr.write(line + '\n'));
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE + '\n');
     return 0;
+  }
+  if (command === 'import') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(IMPORT_USAGE + '\n');
+      return 0;
+    }
+    return runImport(rest);
   }
   if (command !== 'flush') {
     process.stderr.write(USAGE + '\n');
@@ -36,12 +46,12 @@ async function main(argv) {
     } else if (!file && !rest[i].startsWith('--')) {
       file = rest[i];
     } else {
-      process.stderr.write(`Unknown argument ${rest[i]}\n${USAGE}\n`);
+      process.stderr.write(`Unknown argument ${rest[i]}\n${FLUSH_USAGE}\n`);
       return 2;
     }
   }
   if (!file || (server !== undefined && !/^https?:\/\//.test(server))) {
-    process.stderr.write(USAGE + '\n');
+    process.stderr.write(FLUSH_USAGE + '\n');
     return 2;
   }
   const relative = path.relative(process.cwd(), path.resolve(file));

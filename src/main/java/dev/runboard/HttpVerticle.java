@@ -3,11 +3,13 @@ package dev.runboard;
 import dev.runboard.api.Dashboard;
 import dev.runboard.api.FileRoutes;
 import dev.runboard.api.ReadRoutes;
+import dev.runboard.api.ReporterRoutes;
 import dev.runboard.auth.Access;
 import dev.runboard.auth.AuthRoutes;
 import dev.runboard.auth.Guard;
 import dev.runboard.config.AppConfig;
 import dev.runboard.health.HealthRoutes;
+import dev.runboard.ingest.ImportRoutes;
 import dev.runboard.ingest.IngestRoutes;
 import dev.runboard.ingest.UploadRoutes;
 import dev.runboard.stream.StreamRoutes;
@@ -67,7 +69,8 @@ public class HttpVerticle extends VerticleBase {
     Future<ReadRoutes> reads = ReadRoutes.create(vertx, services.pool(), services.files(), services.events(),
       services.links());
     Future<StreamRoutes> streams = StreamRoutes.create(vertx, stores.eventLog(), services.links(), config);
-    return Future.all(reads, streams).map(started -> {
+    Future<ReporterRoutes> reporter = ReporterRoutes.create(vertx);
+    return Future.all(reads, streams, reporter).map(started -> {
       Guard guard = services.accounts().guard();
       Router router = Router.router(vertx);
       router.route().failureHandler(new FailureHandler());
@@ -80,11 +83,13 @@ public class HttpVerticle extends VerticleBase {
       // Areas: each mounts its own routes, every one through guard.protect.
       new AuthRoutes(services.accounts()).mount(router, guard);
       new IngestRoutes(stores.runs(), services.events(), config).mount(router, guard);
+      new ImportRoutes(vertx, stores.runs(), services.events(), config).mount(router, guard);
       new UploadRoutes(vertx, stores.runs(), services.files(), services.events(), services.links(), config)
         .mount(router, guard);
       new FileRoutes(stores.artifacts(), services.files(), services.links()).mount(router, guard);
       streams.result().mount(router, guard);
       reads.result().mount(router, guard);
+      reporter.result().mount(router, guard);
 
       guard.protect(router.route("/api/*"), Access.PUBLIC)
         .handler(ctx -> Responses.sendError(ctx, ApiException.notFound("No such API route.")));

@@ -111,7 +111,7 @@ public final class AppConfig {
     new Key(ADMIN_PASSWORD, Type.STRING, "", "Password of that administrator; set it through the environment"),
     new Key(INGEST_MAX_START_BYTES, Type.SIZE, "1MiB", "Largest `start` or `finish` body"),
     new Key(INGEST_MAX_EVENTS_BYTES, Type.SIZE, "10MiB", "Largest `events` body (at most 1,000 events)"),
-    new Key(INGEST_MAX_SUBMIT_BYTES, Type.SIZE, "50MiB", "Largest one-shot `submit` body"),
+    new Key(INGEST_MAX_SUBMIT_BYTES, Type.SIZE, "50MiB", "Largest one-shot `submit` or `import` body"),
     new Key(INGEST_MAX_UPLOAD_BYTES, Type.SIZE, "500MiB", "Largest `upload` or files body; also the most one "
       + "upload's report archives may extract to"),
     new Key(INGEST_MAX_ARCHIVE_ENTRY_BYTES, Type.SIZE, "200MiB", "Largest entry of an uploaded report archive "
