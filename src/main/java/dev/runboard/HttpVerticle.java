@@ -65,7 +65,7 @@ public class HttpVerticle extends VerticleBase {
     var config = services.config();
     var stores = services.stores();
     Future<ReadRoutes> reads = ReadRoutes.create(vertx, services.pool(), services.files(), services.events(),
-      services.links());
+      services.links(), config);
     Future<StreamRoutes> streams = StreamRoutes.create(vertx, stores.eventLog(), services.links(), config);
     return Future.all(reads, streams).map(started -> {
       Guard guard = services.accounts().guard();

@@ -21,7 +21,11 @@ enum ApiQuery implements Sql.Query {
   TEST_HISTORY,
   FLAKY_TESTS,
   SLOWEST_TESTS,
-  PROJECT_TRENDS;
+  PROJECT_TRENDS,
+  PROJECT_RETENTION,
+  UPSERT_PROJECT_RETENTION,
+  PIN_RUN,
+  USAGE;
 
   @Override
   public String area() {
