@@ -22,3 +22,6 @@ CREATE TABLE project_retention (
   -- The administrator who last changed them; no foreign key, so that deleting the account keeps the settings.
   updated_by bigint
 );
+
+-- The retention job deletes a project's runs that started before a cutoff (maintenance/purge-runs-older.sql).
+CREATE INDEX runs_project_start_idx ON runs (project_id, start_time);

@@ -4,7 +4,9 @@ import dev.runboard.store.Sql;
 
 /** Queries of the retention job, in {@code sql/maintenance/}. */
 enum RetentionQuery implements Sql.Query {
-  PURGE_RUNS,
+  RETENTION_BOUNDS,
+  PURGE_RUNS_OLDER,
+  PURGE_RUNS_BEYOND,
   EXPIRE_RUN_FILES;
 
   @Override

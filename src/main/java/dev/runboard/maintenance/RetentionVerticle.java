@@ -30,9 +30,10 @@ import java.util.List;
  * overridden per project by the administrators' values in {@code project_retention}. Pinned and running runs are
  * never touched.
  *
- * <p>Work is claimed in SQL with {@code FOR UPDATE SKIP LOCKED}, {@code retention.batchSize} runs per statement
- * (its own short transaction), so several nodes share a backlog and each run is handled by exactly one of them,
- * and ingest and reads never wait for the job. After each commit it publishes {@code run-deleted} per deleted run
+ * <p>A pass reads each limited project's bounds once, then works project by project. Work is claimed in SQL with
+ * {@code FOR UPDATE SKIP LOCKED}, {@code retention.batchSize} runs per statement (its own short transaction), so
+ * several nodes share a backlog and each run is handled by exactly one of them, and ingest and reads never wait
+ * for the job. After each commit it publishes {@code run-deleted} per deleted run
  * on {@link Addresses#RUN_UPDATES} and removes the run's files from the {@link FileStorage}. Files-only expiry
  * publishes nothing: finished runs have no live stream, and their pages read the (now empty) file list.
  *
@@ -109,15 +110,36 @@ public class RetentionVerticle extends VerticleBase {
     return latest;
   }
 
-  /** Deletes batches of runs until a batch comes back short. */
+  /**
+   * Deletes, project by project, the runs that started before the project's cutoff, then those beyond its newest
+   * {@code keepRuns} (as counted when the pass began: runs arriving meanwhile only push older ones further out).
+   */
   private Future<Void> purgeRuns(Pass pass) {
-    return pool.preparedQuery(sql.get(RetentionQuery.PURGE_RUNS))
-      .execute(Tuple.of(runsDays, keepRuns, batchSize))
+    return pool.preparedQuery(sql.get(RetentionQuery.RETENTION_BOUNDS)).execute(Tuple.of(runsDays, keepRuns))
+      .compose(bounds -> {
+        Future<Void> chain = Future.succeededFuture();
+        for (Row project : bounds) {
+          long projectId = project.getLong("project_id");
+          int days = project.getInteger("runs_days");
+          Long keptFrom = project.getLong("kept_from");
+          if (days > 0) {
+            chain = chain.compose(v -> purgeBatches(pass, RetentionQuery.PURGE_RUNS_OLDER, projectId, days));
+          }
+          if (keptFrom != null) {
+            chain = chain.compose(v -> purgeBatches(pass, RetentionQuery.PURGE_RUNS_BEYOND, projectId, keptFrom));
+          }
+        }
+        return chain;
+      });
+  }
+
+  /** One batch per transaction, until a batch comes back short. */
+  private Future<Void> purgeBatches(Pass pass, RetentionQuery query, long projectId, Object bound) {
+    return pool.preparedQuery(sql.get(query)).execute(Tuple.of(projectId, bound, batchSize))
       .compose(rows -> {
         List<Future<Void>> removals = new ArrayList<>();
         for (Row run : rows) {
           long runId = run.getLong("id");
-          long projectId = run.getLong("project_id");
           pass.deletedRuns.add(runId);
           events.publish(new RunUpdate(RunUpdate.DELETED, runId, projectId, RunStatus.fromWire(run.getString("status")),
             StoreRows.counters(run)));
@@ -125,7 +147,7 @@ public class RetentionVerticle extends VerticleBase {
           removals.add(removeFiles(runId));
         }
         return Future.all(removals).compose(v -> rows.size() < batchSize ? Future.succeededFuture()
-          : purgeRuns(pass));
+          : purgeBatches(pass, query, projectId, bound));
       });
   }
 
