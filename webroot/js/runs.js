@@ -114,7 +114,8 @@ export function fillRunRow(tr, run, showProject) {
   append(clear(tr), [
     h('td', null, badge(run.status)),
     showProject ? h('td', null, link(`/projects/${run.projectId}`, run.projectName)) : null,
-    h('td', null, link(`/runs/${run.id}`, `#${run.id}`)),
+    h('td', null, link(`/runs/${run.id}`, `#${run.id}`),
+      run.pinned ? h('span', { class: 'pin-mark', title: 'Pinned: retention keeps it' }, 'pinned') : null),
     h('td', { class: 'truncate' }, run.branch ? h('span', { title: run.branch }, run.branch) : h('span', { class: 'muted' }, '–')),
     h('td', null, run.commit ? h('code', { title: String(run.commit) }, shortSha(run.commit)) : h('span', { class: 'muted' }, '–')),
     h('td', null, progressBar(run), shardsNote(run)),

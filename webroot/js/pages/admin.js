@@ -1,7 +1,9 @@
-// Administration: users and roles, API keys (shown once, with a copy button), projects, run deletion.
+// Administration: users and roles, API keys (shown once, with a copy button), projects, retention and storage use,
+// run deletion.
 import { api } from '../api.js';
 import { h, link, badge, section, errorBox, toast, formatTime, timeAgo } from '../dom.js';
 import { keysTable, newKeyForm } from './keys.js';
+import { retentionForm, summary, formatBytes } from '../retention.js';
 
 const ROLES = ['viewer', 'reporter', 'administrator'];
 
@@ -15,11 +17,13 @@ export async function render(view, { app }) {
   const keysBox = h('div');
   const keyFormBox = h('div');
   const projectsBox = h('div');
+  const usageBox = h('div');
   const runsBox = h('div');
   view.append(
     section('Users', userForm(), usersBox),
     section('API keys', keyFormBox, keysBox),
     section('Projects', projectsBox),
+    section('Retention and storage', usageBox),
     section('Recent runs', runsBox));
 
   let users = [];
@@ -113,12 +117,62 @@ export async function render(view, { app }) {
     return h('div', { class: 'project-edit-box' }, form, message);
   }
 
+  async function loadUsage() {
+    const usage = await api('/api/admin/usage');
+    const d = usage.defaults;
+    const columns = 10;
+    const rows = usage.projects.map((p) => {
+      const retention = h('span', { class: 'retention-summary' }, summary(p.effective));
+      const edit = h('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false',
+        'aria-label': `Edit the retention of ${p.projectName}` }, 'Edit');
+      const formRow = h('tr', { class: 'retention-row', hidden: true },
+        h('td', { colspan: columns }, retentionForm(p.projectId, p.retention, d, (saved) => {
+          retention.textContent = summary(saved.effective);
+          formRow.hidden = true;
+          edit.setAttribute('aria-expanded', 'false');
+        })));
+      edit.addEventListener('click', () => {
+        formRow.hidden = !formRow.hidden;
+        edit.setAttribute('aria-expanded', String(!formRow.hidden));
+        if (!formRow.hidden) {
+          // On a narrow screen the table has scrolled to this button: back to the project's name and the form.
+          edit.closest('.table-wrap').scrollLeft = 0;
+          formRow.querySelector('input').focus({ preventScroll: true });
+        }
+      });
+      return [h('tr', { dataset: { projectId: p.projectId } },
+        h('td', null, link(`/projects/${p.projectId}`, p.projectName)),
+        h('td', { class: 'num' }, p.runs.toLocaleString()),
+        h('td', { class: 'num' }, p.pinnedRuns.toLocaleString()),
+        h('td', { class: 'num' }, p.results.toLocaleString()),
+        h('td', { class: 'num' }, p.attempts.toLocaleString()),
+        h('td', { class: 'num' }, p.files.toLocaleString()),
+        h('td', { class: 'num', title: `${p.filesBytes.toLocaleString()} bytes` }, formatBytes(p.filesBytes)),
+        h('td', null, p.oldestRunStart ? timeAgo(p.oldestRunStart) : '–'),
+        h('td', null, retention), h('td', null, edit)), formRow];
+    });
+    const t = usage.totals;
+    usageBox.replaceChildren(
+      h('p', { class: 'muted' }, `Defaults (configuration): ${summary(d)}. A project's own values win; `
+        + 'pinned and running runs are never removed.'),
+      usage.projects.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid compact', id: 'usage' },
+        h('thead', null, h('tr', null, ['Project', 'Runs', 'Pinned', 'Results', 'Attempts', 'Files', 'Size',
+          'Oldest run', 'Retention', ''].map((c, i) => h('th', { class: i > 0 && i < 7 ? 'num' : null }, c)))),
+        h('tbody', null, rows),
+        h('tfoot', null, h('tr', null, h('th', null, 'All projects'),
+          [t.runs, t.pinnedRuns, t.results, t.attempts, t.files].map((n) => h('th', { class: 'num' }, n.toLocaleString())),
+          h('th', { class: 'num' }, formatBytes(t.filesBytes)), h('th', { colspan: 3 }, '')))))
+        : h('p', { class: 'muted' }, 'No projects yet.'));
+  }
+
   async function loadRuns() {
     const { runs } = await api('/api/test-runs?limit=50');
     runsBox.replaceChildren(runs.length ? h('table', { class: 'grid compact' },
       h('thead', null, h('tr', null, h('th', null, 'Run'), h('th', null, 'Project'), h('th', null, 'Status'), h('th', null, 'Started'), h('th', null, ''))),
       h('tbody', null, runs.map((run) => {
-        const tr = h('tr', null, h('td', null, link(`/runs/${run.id}`, `#${run.id}`)), h('td', null, run.projectName),
+        const tr = h('tr', null, h('td', null, link(`/runs/${run.id}`, `#${run.id}`),
+          run.pinned ? h('span', { class: 'pin-mark', title: 'Pinned: retention keeps it' }, 'pinned') : null),
+          h('td', null, run.projectName),
           h('td', null, badge(run.status)), h('td', null, timeAgo(run.startTime)),
           h('td', null, h('button', { type: 'button', class: 'danger small', onclick: async () => {
             if (!confirm(`Delete run #${run.id} of ${run.projectName}, its results and files?`)) return;
@@ -140,5 +194,5 @@ export async function render(view, { app }) {
     keyFormBox.replaceChildren(newKeyForm(loadKeys, users));
     await loadKeys();
   }
-  await Promise.all([reloadAll(), loadProjects(), loadRuns()]);
+  await Promise.all([reloadAll(), loadProjects(), loadUsage(), loadRuns()]);
 }

@@ -3,6 +3,7 @@ import { api, query as qs } from '../api.js';
 import { h, link, percent, formatDuration, section, errorBox, toast, timeAgo } from '../dom.js';
 import { runsTableHead, runRow, listKeys } from '../runs.js';
 import { lineChart } from '../charts.js';
+import { retentionForm, summary } from '../retention.js';
 
 const STATUSES = ['', 'running', 'passed', 'failed', 'timedout', 'interrupted'];
 
@@ -122,6 +123,18 @@ export async function render(view, { params, query, app, page }) {
         h('td', null, sparkline(t.trend.map((p) => p.duration)))))))
       : h('p', { class: 'muted' }, 'No timed results yet.'));
   }).catch((e) => slowBox.append(errorBox(e)));
+
+  // Retention (administrators)
+  if (app.me && app.me.role === 'administrator') {
+    const retentionBox = h('div', { id: 'retention' });
+    view.append(section('Retention', retentionBox));
+    api(`/api/projects/${projectId}/retention`).then((settings) => {
+      const current = h('p', null, 'Kept: ', h('strong', null, summary(settings.effective)), '.');
+      retentionBox.append(current, retentionForm(projectId, settings, settings.defaults, (saved) => {
+        current.replaceChildren('Kept: ', h('strong', null, summary(saved.effective)), '.');
+      }));
+    }).catch((e) => retentionBox.append(errorBox(e)));
+  }
   void toast;
 }
 

@@ -41,6 +41,7 @@ export async function render(view, { params, query, app, page }) {
     throw e;
   }
   let run = detail;
+  let pinned = Boolean(detail.pinned);
   const files = new Map(detail.files.map((f) => [f.id, f]));
   /** key → {key, testId, file, titlePath, title, playwrightProject, attempts: Map(retry → result), running, rev} */
   const tests = new Map();
@@ -144,7 +145,8 @@ export async function render(view, { params, query, app, page }) {
   // ----- drawing -----
   function drawSummary() {
     append(clear(title), [`Run #${run.id} `, h('span', { class: 'muted' }, '· '), link(`/projects/${run.projectId}`, run.projectName),
-      ' ', badge(run.status, 'big')]);
+      ' ', badge(run.status, 'big'),
+      pinned ? [' ', h('span', { class: 'pin-mark big', title: 'Pinned: retention never removes this run' }, 'pinned')] : null]);
     document.title = `#${run.id} ${run.projectName} · Runboard`;
     const meta = run.metadata || {};
     const scm = meta.scm && typeof meta.scm === 'object' ? meta.scm : {};
@@ -160,8 +162,13 @@ export async function render(view, { params, query, app, page }) {
         h('dt', null, 'Tests'), h('dd', null, `${run.counters.total}${run.counters.expectedTests ? ` of ${run.counters.expectedTests} expected` : ''}, ${run.counters.attempts} attempts`),
         ci.name || ci.buildUrl ? [h('dt', null, 'CI'), h('dd', null, String(ci.name || ''), ci.buildNumber ? ` #${ci.buildNumber}` : '')] : null,
         detail.playwrightVersion ? [h('dt', null, 'Playwright'), h('dd', null, detail.playwrightVersion)] : null)]);
-    if (app.me && app.me.role === 'administrator' && !actions.firstChild) {
-      actions.append(h('div', { class: 'admin-actions' },
+    if (app.me && app.me.role === 'administrator' && actions.dataset.pinned !== String(pinned)) {
+      // Drawn again only when the pin changes, so that a redraw never takes a button from under the pointer.
+      actions.dataset.pinned = String(pinned);
+      actions.replaceChildren(h('div', { class: 'admin-actions' },
+        h('button', { type: 'button', class: 'secondary small', id: 'pin-run', 'aria-pressed': String(pinned),
+          title: pinned ? 'Let retention remove this run again' : 'Keep this run whatever the retention settings',
+          onclick: togglePin }, pinned ? 'Unpin run' : 'Pin run'), ' ',
         h('button', { type: 'button', class: 'danger small', id: 'delete-run', onclick: deleteRun }, 'Delete run')));
     }
     drawShards();
@@ -237,6 +244,10 @@ export async function render(view, { params, query, app, page }) {
   function drawFiles() {
     const reports = [...files.values()].filter((f) => f.kind === 'report');
     clear(filesBox);
+    if (detail.filesExpiredAt) {
+      append(filesBox, h('span', { class: 'muted' },
+        `Reports, traces and other files were removed by retention on ${formatTime(detail.filesExpiredAt)}; the results stay.`));
+    }
     if (!reports.length) return;
     append(filesBox, [h('span', { class: 'muted' }, 'Reports: '),
       reports.map((f) => h('a', { href: f.url, class: 'file-link', target: '_blank', rel: 'noopener' }, f.label || f.name))]);
@@ -389,6 +400,18 @@ export async function render(view, { params, query, app, page }) {
     }
     if (entry.running) body.append(h('p', { class: 'muted' }, `Retry ${entry.running.retry} is running…`));
     return body;
+  }
+
+  async function togglePin() {
+    try {
+      const answer = await api(`/api/test-runs/${run.id}/pin`, { method: pinned ? 'DELETE' : 'POST' });
+      pinned = answer.pinned;
+      toast(pinned ? `Run #${run.id} pinned: retention keeps it.` : `Run #${run.id} unpinned.`);
+      drawSummary();
+      document.getElementById('pin-run')?.focus();
+    } catch (e) {
+      toast(e.message);
+    }
   }
 
   async function deleteRun() {

@@ -67,7 +67,7 @@ public class HttpVerticle extends VerticleBase {
     var config = services.config();
     var stores = services.stores();
     Future<ReadRoutes> reads = ReadRoutes.create(vertx, services.pool(), services.files(), services.events(),
-      services.links());
+      services.links(), config);
     Future<StreamRoutes> streams = StreamRoutes.create(vertx, stores.eventLog(), services.links(), config);
     Future<ReporterRoutes> reporter = ReporterRoutes.create(vertx);
     return Future.all(reads, streams, reporter).map(started -> {

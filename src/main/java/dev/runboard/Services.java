@@ -5,7 +5,6 @@ import dev.runboard.auth.Accounts;
 import dev.runboard.bus.EventPublisher;
 import dev.runboard.config.AppConfig;
 import dev.runboard.store.FileStorage;
-import dev.runboard.store.FilesystemStorage;
 import dev.runboard.store.Pools;
 import dev.runboard.store.Stores;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -28,7 +27,7 @@ record Services(Vertx vertx, AppConfig config, Pool pool, Stores stores, Account
     Future<Stores> stores = Stores.load(vertx, pool);
     Future<Accounts> accounts = Accounts.load(vertx, pool, config, metrics);
     return Future.all(stores, accounts).map(loaded -> new Services(vertx, config, pool, stores.result(),
-      accounts.result(), new FilesystemStorage(vertx, config.storageDir()), new EventPublisher(vertx.eventBus()),
+      accounts.result(), FileStorage.of(vertx, config), new EventPublisher(vertx.eventBus()),
       new FileUrls(), metrics));
   }
 }

@@ -18,13 +18,17 @@ final class ApiRows {
   private ApiRows() {
   }
 
-  /** A run summary ({@code run-summaries.sql}, {@code runs-page.sql}) plus its branch and commit. */
+  /**
+   * A run summary ({@code run-summaries.sql}, {@code runs-page.sql}) plus its branch and commit, and whether it is
+   * pinned (kept by retention).
+   */
   static JsonObject run(Row row) {
     RunSummary summary = StoreRows.runSummary(row);
     JsonObject json = JsonObject.mapFrom(summary);
     JsonObject scm = json.getJsonObject("metadata", new JsonObject()).getValue("scm") instanceof JsonObject s
       ? s : new JsonObject();
-    return json.put("branch", row.getString("branch")).put("commit", scm.getValue("commit"));
+    return json.put("branch", row.getString("branch")).put("commit", scm.getValue("commit"))
+      .put("pinned", row.getBoolean("pinned"));
   }
 
   /** A row of {@code project.sql} / {@code projects-page.sql} with its latest run (or null). */
@@ -52,7 +56,30 @@ final class ApiRows {
       .put("playwrightVersion", row.getString("playwright_version"))
       .put("reportedCounts", row.getJsonObject("reported_counts"))
       .put("lastSeq", row.getLong("last_seq"))
+      .put("filesExpiredAt", StoreRows.time(row.getOffsetDateTime("files_expired_at")))
       .put("files", files);
+  }
+
+  /** Retention settings of a row: {@code runs_days}, {@code keep_runs}, {@code files_days} (null: not set). */
+  static JsonObject retention(Row row) {
+    return new JsonObject()
+      .put("runsDays", row.getInteger("runs_days"))
+      .put("keepRuns", row.getInteger("keep_runs"))
+      .put("filesDays", row.getInteger("files_days"));
+  }
+
+  /** A row of {@code usage.sql}, without its retention columns. */
+  static JsonObject usage(Row row) {
+    return new JsonObject()
+      .put("projectId", row.getLong("id"))
+      .put("projectName", row.getString("name"))
+      .put("runs", row.getLong("runs"))
+      .put("pinnedRuns", row.getLong("pinned_runs"))
+      .put("results", row.getLong("results"))
+      .put("attempts", row.getLong("attempts"))
+      .put("files", row.getLong("files"))
+      .put("filesBytes", row.getLong("bytes"))
+      .put("oldestRunStart", StoreRows.time(row.getOffsetDateTime("oldest_start")));
   }
 
   /** A row of {@code run-results-page.sql}: the final attempt, whether flaky, and how many attempts it took. */

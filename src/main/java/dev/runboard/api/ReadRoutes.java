@@ -3,6 +3,7 @@ package dev.runboard.api;
 import dev.runboard.auth.Access;
 import dev.runboard.auth.Guard;
 import dev.runboard.bus.EventPublisher;
+import dev.runboard.config.AppConfig;
 import dev.runboard.model.FileLinks;
 import dev.runboard.store.FileStorage;
 import dev.runboard.store.Sql;
@@ -14,8 +15,9 @@ import io.vertx.sqlclient.Pool;
 
 /**
  * The dashboard's read API: projects, runs, results, test history, flaky and slowest tests, trends (viewer
- * role), plus the administrators' project edits and run deletion. Lists are keyset-paged with opaque cursors
- * ({@code limit} 1–200, default 50); every query parameter is checked (400 {@code validation_failed} naming it).
+ * role), plus the administrators' project edits, run deletion, retention settings, pins and storage use. Lists are
+ * keyset-paged with opaque cursors ({@code limit} 1–200, default 50); every query parameter is checked (400
+ * {@code validation_failed} naming it).
  *
  * <p>Publishes {@code run-deleted}; a deleted run's files are removed from the {@link FileStorage}.
  */
@@ -27,21 +29,24 @@ public final class ReadRoutes {
   private final RunHandler runs;
   private final TestHandler tests;
   private final FailureGroupHandler failures;
+  private final RetentionHandler retention;
 
-  private ReadRoutes(ProjectHandler projects, RunHandler runs, TestHandler tests, FailureGroupHandler failures) {
+  private ReadRoutes(ProjectHandler projects, RunHandler runs, TestHandler tests, FailureGroupHandler failures,
+                     RetentionHandler retention) {
     this.projects = projects;
     this.runs = runs;
     this.tests = tests;
     this.failures = failures;
+    this.retention = retention;
   }
 
   public static Future<ReadRoutes> create(Vertx vertx, Pool pool, FileStorage files, EventPublisher events,
-                                          FileLinks links) {
+                                          FileLinks links, AppConfig config) {
     return Sql.load(vertx, ApiQuery.class).map(sql -> {
       ProjectHandler projects = new ProjectHandler(pool, sql);
       RunHandler runs = new RunHandler(pool, sql, projects, files, events, links);
       return new ReadRoutes(projects, runs, new TestHandler(pool, sql),
-        new FailureGroupHandler(pool, sql, projects, runs));
+        new FailureGroupHandler(pool, sql, projects, runs), new RetentionHandler(pool, sql, config));
     });
   }
 
@@ -68,5 +73,13 @@ public final class ReadRoutes {
     // Tests
     guard.protect(router.get("/api/tests/:testId"), Access.VIEWER).handler(tests::getTest);
     guard.protect(router.get("/api/tests/:testId/history"), Access.VIEWER).handler(tests::history);
+    // Retention
+    guard.protect(router.get("/api/projects/:projectId/retention"), Access.ADMINISTRATOR)
+      .handler(retention::getProjectRetention);
+    guard.protect(router.put("/api/projects/:projectId/retention"), Access.ADMINISTRATOR).handler(body)
+      .handler(retention::putProjectRetention);
+    guard.protect(router.post("/api/test-runs/:runId/pin"), Access.ADMINISTRATOR).handler(retention::pinRun);
+    guard.protect(router.delete("/api/test-runs/:runId/pin"), Access.ADMINISTRATOR).handler(retention::unpinRun);
+    guard.protect(router.get("/api/admin/usage"), Access.ADMINISTRATOR).handler(retention::usage);
   }
 }

@@ -10,12 +10,15 @@ package dev.runboard.bus;
  *       have no seq, first).</li>
  *   <li>{@link #RUN_UPDATES} (publish): run-list changes, {@code {"type", "runId", "projectId", "status",
  *       "counters"}}.</li>
+ *   <li>{@link #RETENTION_PASS} (request/reply, a local consumer on each node): runs one retention pass on the
+ *       node now, after any pass in progress there, and replies with what it removed.</li>
  * </ul>
  * Everything is published only after the transaction that made it has committed.
  */
 public final class Addresses {
 
   public static final String RUN_UPDATES = "runboard.runs.updates";
+  public static final String RETENTION_PASS = "runboard.maintenance.retention.pass";
 
   private Addresses() {
   }

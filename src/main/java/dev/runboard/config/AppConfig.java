@@ -63,6 +63,11 @@ public final class AppConfig {
   public static final String RUNS_IDLE_TIMEOUT = "runs.idleTimeout";
   public static final String RUNS_SWEEP_INTERVAL = "runs.sweepInterval";
   public static final String RUNS_FILES_GRACE = "runs.filesGrace";
+  public static final String RETENTION_RUNS_DAYS = "retention.runsDays";
+  public static final String RETENTION_KEEP_RUNS = "retention.keepRuns";
+  public static final String RETENTION_FILES_DAYS = "retention.filesDays";
+  public static final String RETENTION_INTERVAL = "retention.interval";
+  public static final String RETENTION_BATCH_SIZE = "retention.batchSize";
   public static final String CLUSTER_ENABLED = "cluster.enabled";
   public static final String CLUSTER_NAME = "cluster.name";
   public static final String CLUSTER_HOST = "cluster.host";
@@ -123,6 +128,17 @@ public final class AppConfig {
     new Key(RUNS_SWEEP_INTERVAL, Type.DURATION, "5m", "How often each node looks for such stuck runs"),
     new Key(RUNS_FILES_GRACE, Type.DURATION, "24h", "How long after a streamed run ended its stream token (or "
       + "reporter credentials) may still attach files to it, e.g. files whose answers were lost, sent by `flush`"),
+    new Key(RETENTION_RUNS_DAYS, Type.DAYS, 0, "Delete runs that started more than this many days ago "
+      + "(pinned and running runs excepted); 0: keep forever. Projects may override it"),
+    new Key(RETENTION_KEEP_RUNS, Type.KEEP_COUNT, 0, "Keep only each project's newest this-many runs (pinned runs "
+      + "besides); 0: no limit. Projects may override it"),
+    new Key(RETENTION_FILES_DAYS, Type.DAYS, 0, "Remove the files (reports, traces, screenshots, videos) of runs "
+      + "that started more than this many days ago, keeping their results; 0: as long as the run. Projects may "
+      + "override it"),
+    new Key(RETENTION_INTERVAL, Type.DURATION, "1h", "How often each node runs the retention job (first pass one "
+      + "minute after start, or sooner when the interval is shorter)"),
+    new Key(RETENTION_BATCH_SIZE, Type.POSITIVE, 10, "Runs deleted (or whose files are removed) per transaction "
+      + "by the retention job"),
     new Key(CLUSTER_ENABLED, Type.BOOL, false, "Join other nodes on a clustered event bus (Hazelcast)"),
     new Key(CLUSTER_NAME, Type.NAME, "runboard", "Cluster name; only nodes with the same name join"),
     new Key(CLUSTER_HOST, Type.HOST, "127.0.0.1", "This node's address for cluster and event-bus traffic"),
@@ -275,6 +291,26 @@ public final class AppConfig {
 
   public long filesGraceMs() {
     return json.getLong(RUNS_FILES_GRACE);
+  }
+
+  public int retentionRunsDays() {
+    return json.getInteger(RETENTION_RUNS_DAYS);
+  }
+
+  public int retentionKeepRuns() {
+    return json.getInteger(RETENTION_KEEP_RUNS);
+  }
+
+  public int retentionFilesDays() {
+    return json.getInteger(RETENTION_FILES_DAYS);
+  }
+
+  public long retentionIntervalMs() {
+    return json.getLong(RETENTION_INTERVAL);
+  }
+
+  public int retentionBatchSize() {
+    return json.getInteger(RETENTION_BATCH_SIZE);
   }
 
   public boolean clusterEnabled() {
@@ -463,6 +499,8 @@ public final class AppConfig {
     POSITIVE(v -> integer(v, 1, 1_024)),
     CONNECTIONS(v -> integer(v, 1, 1_000_000)),
     ENTRIES(v -> integer(v, 1, 10_000_000)),
+    DAYS(v -> integer(v, 0, 36_500, "must be a number of days from 0 to 36500 (0: no limit)")),
+    KEEP_COUNT(v -> integer(v, 0, 1_000_000, "must be a number of runs from 0 to 1000000 (0: no limit)")),
     BOOL(Type::bool),
     DURATION(Type::parseDuration),
     SIZE(Type::parseSize),

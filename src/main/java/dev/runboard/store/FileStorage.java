@@ -1,6 +1,8 @@
 package dev.runboard.store;
 
+import dev.runboard.config.AppConfig;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 
@@ -19,6 +21,14 @@ public interface FileStorage {
 
   /** A readable file: an artifact's file or one entry of its archive. */
   record Entry(String key, String name, long size) {
+  }
+
+  /**
+   * The storage the configuration names; every user of stored files (the HTTP areas, the retention job) opens it
+   * here, so that they all see the same files.
+   */
+  static FileStorage of(Vertx vertx, AppConfig config) {
+    return new FilesystemStorage(vertx, config.storageDir());
   }
 
   /** The storage path of a new artifact. */

@@ -70,7 +70,17 @@ class AppConfigTest {
     "auth.hashThreads|-1",
     "auth.hashThreads|half",
     "auth.hashQueue|-1",
-    "auth.hashQueue|2000"
+    "auth.hashQueue|2000",
+    "retention.runsDays|-1",
+    "retention.runsDays|36501",
+    "retention.runsDays|30 days",
+    "retention.keepRuns|1000001",
+    "retention.keepRuns|lots",
+    "retention.filesDays|1.5",
+    "retention.interval|0",
+    "retention.interval|hourly",
+    "retention.batchSize|0",
+    "retention.batchSize|5000"
   })
   void badValueNamesTheKey(String key, String value) {
     assertThatThrownBy(() -> AppConfig.of(new JsonObject().put(key, value)))
@@ -110,6 +120,27 @@ class AppConfigTest {
     AppConfig set = AppConfig.of(new JsonObject().put("auth.hashThreads", "3").put("auth.hashQueue", 0));
     assertThat(set.hashThreads()).isEqualTo(3);
     assertThat(set.hashQueue()).isZero();
+  }
+
+  @Test
+  @DisplayName("retention keeps everything by default, hourly in batches of 10; 0 is an accepted 'no limit'")
+  void retention() {
+    AppConfig defaults = AppConfig.of(new JsonObject());
+    assertThat(defaults.retentionRunsDays()).isZero();
+    assertThat(defaults.retentionKeepRuns()).isZero();
+    assertThat(defaults.retentionFilesDays()).isZero();
+    assertThat(defaults.retentionIntervalMs()).isEqualTo(3_600_000L);
+    assertThat(defaults.retentionBatchSize()).isEqualTo(10);
+    AppConfig set = AppConfig.load(Map.of("RUNBOARD_RETENTION_RUNS_DAYS", "90", "RUNBOARD_RETENTION_KEEP_RUNS",
+      "500", "RUNBOARD_RETENTION_FILES_DAYS", "14", "RUNBOARD_RETENTION_INTERVAL", "15m",
+      "RUNBOARD_RETENTION_BATCH_SIZE", "25"), new Properties());
+    assertThat(set.retentionRunsDays()).isEqualTo(90);
+    assertThat(set.retentionKeepRuns()).isEqualTo(500);
+    assertThat(set.retentionFilesDays()).isEqualTo(14);
+    assertThat(set.retentionIntervalMs()).isEqualTo(900_000L);
+    assertThat(set.retentionBatchSize()).isEqualTo(25);
+    assertThat(AppConfig.of(new JsonObject().put("retention.runsDays", 36_500).put("retention.keepRuns", 1_000_000))
+      .retentionKeepRuns()).isEqualTo(1_000_000);
   }
 
   @Test
