@@ -70,7 +70,15 @@ class AppConfigTest {
     "auth.hashThreads|-1",
     "auth.hashThreads|half",
     "auth.hashQueue|-1",
-    "auth.hashQueue|2000"
+    "auth.hashQueue|2000",
+    "webhooks.allowPrivate|sometimes",
+    "webhooks.connectTimeout|0",
+    "webhooks.timeout|forever",
+    "webhooks.retryDelay|-1s",
+    "webhooks.maxRetryDelay|1 week",
+    "webhooks.retryFor|0d",
+    "webhooks.pollInterval|often",
+    "webhooks.scanInterval|0ms"
   })
   void badValueNamesTheKey(String key, String value) {
     assertThatThrownBy(() -> AppConfig.of(new JsonObject().put(key, value)))
@@ -110,6 +118,24 @@ class AppConfigTest {
     AppConfig set = AppConfig.of(new JsonObject().put("auth.hashThreads", "3").put("auth.hashQueue", 0));
     assertThat(set.hashThreads()).isEqualTo(3);
     assertThat(set.hashQueue()).isZero();
+  }
+
+  @Test
+  @DisplayName("webhooks: private addresses refused, 5 s to connect, 10 s an attempt, retries from 30 s to 1 h for a day")
+  void webhooks() {
+    AppConfig defaults = AppConfig.of(new JsonObject());
+    assertThat(defaults.webhooksAllowPrivate()).isFalse();
+    assertThat(defaults.webhookConnectTimeoutMs()).isEqualTo(5_000);
+    assertThat(defaults.webhookTimeoutMs()).isEqualTo(10_000);
+    assertThat(defaults.webhookRetryDelayMs()).isEqualTo(30_000);
+    assertThat(defaults.webhookMaxRetryDelayMs()).isEqualTo(3_600_000);
+    assertThat(defaults.webhookRetryForMs()).isEqualTo(86_400_000);
+    assertThat(defaults.webhookPollIntervalMs()).isEqualTo(5_000);
+    assertThat(defaults.webhookScanIntervalMs()).isEqualTo(60_000);
+    AppConfig set = AppConfig.load(Map.of("RUNBOARD_WEBHOOKS_ALLOW_PRIVATE", "true",
+      "RUNBOARD_WEBHOOKS_RETRY_DELAY", "200ms"), new Properties());
+    assertThat(set.webhooksAllowPrivate()).isTrue();
+    assertThat(set.webhookRetryDelayMs()).isEqualTo(200);
   }
 
   @Test
