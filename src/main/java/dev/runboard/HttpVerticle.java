@@ -14,6 +14,7 @@ import dev.runboard.stream.StreamRoutes;
 import dev.runboard.web.ApiException;
 import dev.runboard.web.FailureHandler;
 import dev.runboard.web.Responses;
+import dev.runboard.webhooks.WebhookRoutes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -67,7 +68,8 @@ public class HttpVerticle extends VerticleBase {
     Future<ReadRoutes> reads = ReadRoutes.create(vertx, services.pool(), services.files(), services.events(),
       services.links());
     Future<StreamRoutes> streams = StreamRoutes.create(vertx, stores.eventLog(), services.links(), config);
-    return Future.all(reads, streams).map(started -> {
+    Future<WebhookRoutes> webhooks = WebhookRoutes.create(vertx, services.pool(), config);
+    return Future.all(reads, streams, webhooks).map(started -> {
       Guard guard = services.accounts().guard();
       Router router = Router.router(vertx);
       router.route().failureHandler(new FailureHandler());
@@ -85,6 +87,7 @@ public class HttpVerticle extends VerticleBase {
       new FileRoutes(stores.artifacts(), services.files(), services.links()).mount(router, guard);
       streams.result().mount(router, guard);
       reads.result().mount(router, guard);
+      webhooks.result().mount(router, guard);
 
       guard.protect(router.route("/api/*"), Access.PUBLIC)
         .handler(ctx -> Responses.sendError(ctx, ApiException.notFound("No such API route.")));
