@@ -89,8 +89,9 @@ final class Sender {
         for (InetAddress address : addresses) {
           String why = AddressPolicy.forbidden(address);
           if (why != null) {
-            return Future.succeededFuture(new Refused("refused: " + target.host() + " resolves to "
-              + address.getHostAddress() + ", " + why + " (webhooks.allowPrivate is off)"));
+            String what = address.getHostAddress().equals(target.host()) ? target.host() + " is "
+              : target.host() + " resolves to " + address.getHostAddress() + ", ";
+            return Future.succeededFuture(new Refused("refused: " + what + why + " (webhooks.allowPrivate is off)"));
           }
         }
       }

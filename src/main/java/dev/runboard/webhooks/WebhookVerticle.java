@@ -49,6 +49,7 @@ public class WebhookVerticle extends VerticleBase {
   private boolean sending;
   private boolean sendAgain;
   private boolean scanning;
+  private volatile boolean stopping;
 
   @Override
   public Future<?> start() {
@@ -81,7 +82,7 @@ public class WebhookVerticle extends VerticleBase {
           sendDue();
         }
       })
-      .onFailure(e -> logger.warn("Could not queue the webhook deliveries of run {} (the scan retries): {}",
+      .onFailure(e -> warn("Could not queue the webhook deliveries of run {} (the scan retries): {}",
         update.runId(), e.toString()));
   }
 
@@ -98,7 +99,8 @@ public class WebhookVerticle extends VerticleBase {
       .onComplete(done -> {
         sending = false;
         if (done.failed()) {
-          logger.warn("Webhook deliveries could not be claimed or recorded: {}", done.cause().toString());
+          warn("Webhook deliveries could not be claimed or recorded (claims left over are retried when their lease "
+            + "ends): {}", done.cause().toString());
         } else if (done.result() == BATCH || sendAgain) {
           sendDue();
         }
@@ -118,7 +120,7 @@ public class WebhookVerticle extends VerticleBase {
           sendDue();
         }
       })
-      .onFailure(e -> logger.warn("Webhook scan for missed run endings failed: {}", e.toString()))
+      .onFailure(e -> warn("Webhook scan for missed run endings failed: {}", e.toString()))
       .onComplete(v -> scanning = false);
   }
 
@@ -130,8 +132,18 @@ public class WebhookVerticle extends VerticleBase {
     return total;
   }
 
+  /** A warning, unless the node is stopping (then work in flight fails as the pool closes, which is expected). */
+  private void warn(String format, Object... args) {
+    if (stopping) {
+      logger.debug(format, args);
+    } else {
+      logger.warn(format, args);
+    }
+  }
+
   @Override
   public Future<?> stop() {
+    stopping = true;
     return sender == null ? Future.succeededFuture() : sender.close();
   }
 }

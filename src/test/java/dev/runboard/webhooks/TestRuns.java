@@ -1,5 +1,6 @@
 package dev.runboard.webhooks;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -58,10 +59,15 @@ final class TestRuns implements AutoCloseable {
   }
 
   void finish(JsonObject run, String status) {
-    HttpResponse<Buffer> finished = client.post("/api/test-runs/" + run.getLong("runId") + "/finish")
-      .putHeader("X-Stream-Token", run.getString("streamToken"))
-      .sendJsonObject(new JsonObject().put("status", status)).await();
+    HttpResponse<Buffer> finished = finishing(run, status).await();
     assertThat(finished.statusCode()).as(finished.bodyAsString()).isEqualTo(200);
+  }
+
+  /** The finish request, without waiting for it. */
+  Future<HttpResponse<Buffer>> finishing(JsonObject run, String status) {
+    return client.post("/api/test-runs/" + run.getLong("runId") + "/finish")
+      .putHeader("X-Stream-Token", run.getString("streamToken"))
+      .sendJsonObject(new JsonObject().put("status", status));
   }
 
   /** A run with the given attempts, finished with {@code status}; returns its id. */
