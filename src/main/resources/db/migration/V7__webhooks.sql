@@ -12,7 +12,7 @@ CREATE TABLE webhooks (
   -- The HMAC key of the signatures. Kept as is (not hashed): the server needs it to sign every delivery.
   secret        text        NOT NULL,
   enabled       boolean     NOT NULL DEFAULT true,
-  -- Since when the webhook is enabled: the scan for missed endings skips runs that ended before.
+  -- Since when the webhook is enabled: runs that ended before are never delivered to it.
   active_since  timestamptz NOT NULL DEFAULT now(),
   -- The dashboard's origin as the creating request saw it, for links when http.publicUrl is not set.
   dashboard_url text,

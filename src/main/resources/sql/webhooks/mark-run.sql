@@ -1,5 +1,6 @@
 -- Decides a run ending once: the first caller (node, or the scan) inserts the row, every later one gets nothing
--- back. Only for an ended run of a project with a webhook enabled since $2 (null: now). Counts the run's new
+-- back. Only for an ended run of a project with a webhook enabled when the run ended (the later of its end time and
+-- its last activity: the server's time of a finish or submit, the client's end time if later). Counts the run's new
 -- failures against the previous ended run of the same branch (by id, i.e. start order): tests whose result there
 -- counted as passed (outcome expected or flaky) and here as failed or timed out (outcome unexpected).
 WITH run AS (
@@ -7,7 +8,8 @@ WITH run AS (
   FROM runs r
   WHERE r.id = $1 AND r.status <> 'running'
     AND EXISTS (SELECT 1 FROM webhooks w
-                WHERE w.project_id = r.project_id AND w.enabled AND w.active_since <= coalesce($2, now()))
+                WHERE w.project_id = r.project_id AND w.enabled
+                  AND w.active_since <= GREATEST(r.end_time, r.last_activity_at))
 ),
 previous AS (
   SELECT p.id

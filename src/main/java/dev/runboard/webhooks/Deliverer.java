@@ -55,6 +55,10 @@ final class Deliverer {
       headers.put("X-Runboard-Delivery", String.valueOf(claim.deliveryId()));
       headers.put(Signatures.HEADER, Signatures.header(claim.secret(), System.currentTimeMillis() / 1000, body));
       return sender.post(claim.url(), Buffer.buffer(body), headers).compose(result -> record(claim, result));
+    }, failure -> {
+      // The body could not be made (the database failed to answer, say): an attempt that failed, retried as usual.
+      logger.warn("Webhook {} delivery {}: could not build the body", claim.webhookId(), claim.deliveryId(), failure);
+      return failed(claim, null, "not sent: " + failure, claim.event() == WebhookEvent.TEST);
     });
   }
 

@@ -13,7 +13,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -120,29 +119,25 @@ final class WebhookStore {
   /**
    * Decides the deliveries of a run's ending, once: the first caller records the decision (with the run's new
    * failures) and inserts one pending delivery per matching (webhook, event); later callers, and runs of projects
-   * without an enabled webhook, change nothing. Webhooks count when enabled since {@code endedAt} (null: now).
-   * Returns the number of deliveries inserted.
+   * without a webhook enabled when the run ended, change nothing. Returns the number of deliveries inserted.
    */
-  Future<Integer> decide(long runId, OffsetDateTime endedAt) {
+  Future<Integer> decide(long runId) {
     return pool.withTransaction(conn -> conn.preparedQuery(sql.get(WebhookQuery.MARK_RUN))
-      .execute(Tuple.of(runId, endedAt)).compose(marked -> {
+      .execute(Tuple.of(runId)).compose(marked -> {
         if (!marked.iterator().hasNext()) {
           return Future.succeededFuture(0);
         }
         long newFailures = marked.iterator().next().getLong("new_failures");
         return conn.preparedQuery(sql.get(WebhookQuery.INSERT_DELIVERIES))
-          .execute(Tuple.of(runId, endedAt, (int) newFailures)).map(RowSet::rowCount);
+          .execute(Tuple.of(runId, (int) newFailures)).map(RowSet::rowCount);
       }));
   }
 
-  /** A run that ended within the last {@code windowMs} with nothing decided, and when it was last active. */
-  record MissedRun(long runId, OffsetDateTime lastActivityAt) {
-  }
-
-  Future<List<MissedRun>> missedRuns(long windowMs, int limit) {
+  /** Runs last active within {@code windowMs} that ended with nothing decided although a webhook wants them. */
+  Future<List<Long>> missedRuns(long windowMs, int limit) {
     return query(WebhookQuery.SCAN_MISSED_RUNS, Tuple.of(windowMs, limit)).map(rows -> {
-      List<MissedRun> out = new ArrayList<>();
-      rows.forEach(row -> out.add(new MissedRun(row.getLong("id"), row.getOffsetDateTime("last_activity_at"))));
+      List<Long> out = new ArrayList<>();
+      rows.forEach(row -> out.add(row.getLong("id")));
       return out;
     });
   }

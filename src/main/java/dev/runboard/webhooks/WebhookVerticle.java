@@ -71,11 +71,13 @@ public class WebhookVerticle extends VerticleBase {
   }
 
   private void onRunUpdate(Message<JsonObject> message) {
-    RunEvent.RunUpdate update = EventCodec.decodeUpdate(message.body());
-    if (!RunEvent.RunUpdate.FINISHED.equals(update.type()) && !RunEvent.RunUpdate.SUBMITTED.equals(update.type())) {
+    // Most messages are run-progress (one per ingested batch): skip them before decoding.
+    String type = message.body().getString("type");
+    if (!RunEvent.RunUpdate.FINISHED.equals(type) && !RunEvent.RunUpdate.SUBMITTED.equals(type)) {
       return;
     }
-    store.decide(update.runId(), null)
+    RunEvent.RunUpdate update = EventCodec.decodeUpdate(message.body());
+    store.decide(update.runId())
       .onSuccess(inserted -> {
         if (inserted > 0) {
           logger.debug("Run {} ended ({}): {} webhook deliveries queued", update.runId(), update.status(), inserted);
@@ -124,10 +126,10 @@ public class WebhookVerticle extends VerticleBase {
       .onComplete(v -> scanning = false);
   }
 
-  private Future<Integer> decideAll(List<WebhookStore.MissedRun> runs) {
+  private Future<Integer> decideAll(List<Long> runIds) {
     Future<Integer> total = Future.succeededFuture(0);
-    for (WebhookStore.MissedRun run : runs) {
-      total = total.compose(sum -> store.decide(run.runId(), run.lastActivityAt()).map(n -> sum + n));
+    for (long runId : runIds) {
+      total = total.compose(sum -> store.decide(runId).map(n -> sum + n));
     }
     return total;
   }

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 import static dev.runboard.webhooks.TestRuns.attempt;
@@ -429,7 +428,7 @@ class WebhooksTest {
     assertThat(request.header("X-Runboard-Event")).isEqualTo("run.interrupted");
     assertThat(request.json().getJsonObject("run").getLong("id")).isEqualTo(run.getLong("runId"));
     assertThat(request.json().getJsonObject("run").getString("status")).isEqualTo("interrupted");
-    assertThat(Set.of(request.json().getString("text"))).allSatisfy(t -> assertThat(t)
-      .startsWith("wh-stuck: run #" + run.getLong("runId") + " was interrupted"));
+    assertThat(request.json().getString("text")).startsWith("wh-stuck: run #" + run.getLong("runId")
+      + " was interrupted");
   }
 }
