@@ -10,6 +10,7 @@ import * as projectPage from './js/pages/project.js';
 import * as runPage from './js/pages/run.js';
 import * as testPage from './js/pages/test.js';
 import * as adminPage from './js/pages/admin.js';
+import * as projectAdminPage from './js/pages/project-admin.js';
 import * as mePage from './js/pages/me.js';
 
 const routes = [
@@ -21,6 +22,7 @@ const routes = [
   { pattern: /^\/runs\/(\d+)$/, page: runPage },
   { pattern: /^\/tests\/(\d+)$/, page: testPage },
   { pattern: /^\/admin$/, page: adminPage },
+  { pattern: /^\/admin\/projects\/(\d+)$/, page: projectAdminPage },
   { pattern: /^\/me$/, page: mePage },
 ];
 

@@ -1,5 +1,5 @@
-// Administration: users and roles, API keys (shown once, with a copy button), projects, retention and storage use,
-// run deletion.
+// Administration: users and roles, API keys (shown once, with a copy button), projects (with a link to each one's
+// settings: webhooks), retention and storage use, run deletion.
 import { api } from '../api.js';
 import { h, link, badge, section, errorBox, toast, formatTime, timeAgo } from '../dom.js';
 import { keysTable, newKeyForm } from './keys.js';
@@ -99,7 +99,8 @@ export async function render(view, { app }) {
       h('label', null, 'Name', h('input', { name: 'name', value: p.name, required: true, maxlength: 100 })),
       h('label', { class: 'grow' }, 'Description', h('input', { name: 'description', value: p.description || '', maxlength: 2000 })),
       h('label', null, 'Tags (comma-separated)', h('input', { name: 'tags', value: p.tags.join(', ') })),
-      h('button', { type: 'submit' }, 'Save'), ' ', link(`/projects/${p.id}`, 'open'));
+      h('button', { type: 'submit' }, 'Save'), ' ', link(`/projects/${p.id}`, 'open'), ' ',
+      link(`/admin/projects/${p.id}`, 'webhooks'));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       message.replaceChildren();

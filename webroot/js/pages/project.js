@@ -28,7 +28,8 @@ export async function render(view, { params, query, app, page }) {
   };
 
   view.append(h('div', { class: 'page-head' }, h('h1', null, project.name),
-    project.tags.map((t) => h('span', { class: 'chip static' }, t))));
+    project.tags.map((t) => h('span', { class: 'chip static' }, t)),
+    app.me && app.me.role === 'administrator' ? link(`/admin/projects/${projectId}`, 'Settings and webhooks') : null));
   if (project.description) view.append(h('p', { class: 'muted' }, project.description));
   view.append(h('p', { class: 'muted' }, `Pass rate ${percent(project.passRate)} over the last ${project.passRateRuns} finished runs.`));
 

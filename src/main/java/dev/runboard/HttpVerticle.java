@@ -16,6 +16,7 @@ import dev.runboard.stream.StreamRoutes;
 import dev.runboard.web.ApiException;
 import dev.runboard.web.FailureHandler;
 import dev.runboard.web.Responses;
+import dev.runboard.webhooks.WebhookRoutes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -70,7 +71,8 @@ public class HttpVerticle extends VerticleBase {
       services.links(), config);
     Future<StreamRoutes> streams = StreamRoutes.create(vertx, stores.eventLog(), services.links(), config);
     Future<ReporterRoutes> reporter = ReporterRoutes.create(vertx);
-    return Future.all(reads, streams, reporter).map(started -> {
+    Future<WebhookRoutes> webhooks = WebhookRoutes.create(vertx, services.pool(), config);
+    return Future.all(reads, streams, reporter, webhooks).map(started -> {
       Guard guard = services.accounts().guard();
       Router router = Router.router(vertx);
       router.route().failureHandler(new FailureHandler());
@@ -90,6 +92,7 @@ public class HttpVerticle extends VerticleBase {
       streams.result().mount(router, guard);
       reads.result().mount(router, guard);
       reporter.result().mount(router, guard);
+      webhooks.result().mount(router, guard);
 
       guard.protect(router.route("/api/*"), Access.PUBLIC)
         .handler(ctx -> Responses.sendError(ctx, ApiException.notFound("No such API route.")));

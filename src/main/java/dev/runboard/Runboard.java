@@ -8,6 +8,7 @@ import dev.runboard.maintenance.SweeperVerticle;
 import dev.runboard.store.EmbeddedDatabase;
 import dev.runboard.store.MigrationVerticle;
 import dev.runboard.store.Pools;
+import dev.runboard.webhooks.WebhookVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -30,9 +31,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One Runboard node: the embedded database (unless a URL is configured), Vert.x, and its start steps in order:
- * migrations, the configured first administrator, the stuck-run sweeper, the retention job, then HTTP (whose
- * verticle wires the areas together). {@link #start} returns once the node listens; {@link #stop} takes it down in
- * the reverse order, letting in-flight requests finish first.
+ * migrations, the configured first administrator, the stuck-run sweeper, the retention job, the webhook sender,
+ * then HTTP (whose verticle wires the areas together). {@link #start} returns once the node listens;
+ * {@link #stop} takes it down in the reverse order, letting in-flight requests finish first.
  */
 public final class Runboard {
 
@@ -71,7 +72,8 @@ public final class Runboard {
         .compose(migrated -> seedAdministrator(vertx, effective))
         .compose(seeded -> vertx.deployVerticle(new SweeperVerticle(), options(effective)))
         .compose(sweeper -> vertx.deployVerticle(new RetentionVerticle(), options(effective)))
-        .compose(retention -> vertx.deployVerticle(() -> new HttpVerticle(metrics),
+        .compose(retention -> vertx.deployVerticle(new WebhookVerticle(), options(effective)))
+        .compose(webhooks -> vertx.deployVerticle(() -> new HttpVerticle(metrics),
           options(effective).setInstances(effective.httpInstances())))
         .await();
       int port = (Integer) vertx.sharedData().getLocalMap(HttpVerticle.LOCAL_MAP).get(HttpVerticle.ACTUAL_PORT);

@@ -76,6 +76,14 @@ public final class AppConfig {
   public static final String SSE_PING_INTERVAL = "sse.pingInterval";
   public static final String SSE_MAX_CONNECTIONS = "sse.maxConnections";
   public static final String SSE_MAX_QUEUED_BYTES = "sse.maxQueuedBytes";
+  public static final String WEBHOOKS_ALLOW_PRIVATE = "webhooks.allowPrivate";
+  public static final String WEBHOOKS_CONNECT_TIMEOUT = "webhooks.connectTimeout";
+  public static final String WEBHOOKS_TIMEOUT = "webhooks.timeout";
+  public static final String WEBHOOKS_RETRY_DELAY = "webhooks.retryDelay";
+  public static final String WEBHOOKS_MAX_RETRY_DELAY = "webhooks.maxRetryDelay";
+  public static final String WEBHOOKS_RETRY_FOR = "webhooks.retryFor";
+  public static final String WEBHOOKS_POLL_INTERVAL = "webhooks.pollInterval";
+  public static final String WEBHOOKS_SCAN_INTERVAL = "webhooks.scanInterval";
 
   static final String ENV_PREFIX = "RUNBOARD_";
   static final String SYSPROP_PREFIX = "runboard.";
@@ -148,7 +156,21 @@ public final class AppConfig {
     new Key(SSE_PING_INTERVAL, Type.DURATION, "15s", "Interval of `: ping` comments on live streams"),
     new Key(SSE_MAX_CONNECTIONS, Type.CONNECTIONS, 10000, "Open live streams per node; more get 503"),
     new Key(SSE_MAX_QUEUED_BYTES, Type.SIZE, "1MiB", "Bytes a slow live-stream client may have queued before "
-      + "it is disconnected (it then resumes with `Last-Event-ID`)")
+      + "it is disconnected (it then resumes with `Last-Event-ID`)"),
+    new Key(WEBHOOKS_ALLOW_PRIVATE, Type.BOOL, false, "Let webhooks reach private, loopback and link-local addresses "
+      + "(receivers on an internal network); off, such URLs are refused"),
+    new Key(WEBHOOKS_CONNECT_TIMEOUT, Type.DURATION, "5s", "How long a webhook delivery may take to connect"),
+    new Key(WEBHOOKS_TIMEOUT, Type.DURATION, "10s", "How long one webhook delivery attempt may take in all "
+      + "(name lookup, connect, response)"),
+    new Key(WEBHOOKS_RETRY_DELAY, Type.DURATION, "30s", "Wait before the first retry of a failed webhook delivery; "
+      + "it doubles with each retry"),
+    new Key(WEBHOOKS_MAX_RETRY_DELAY, Type.DURATION, "1h", "Longest wait between two retries of a webhook delivery"),
+    new Key(WEBHOOKS_RETRY_FOR, Type.DURATION, "1d", "A webhook delivery still failing this long after it was "
+      + "queued is given up (`failed`); also how far back the scan for missed run endings looks"),
+    new Key(WEBHOOKS_POLL_INTERVAL, Type.DURATION, "5s", "How often each node looks for webhook deliveries due "
+      + "for a retry"),
+    new Key(WEBHOOKS_SCAN_INTERVAL, Type.DURATION, "1m", "How often each node looks for run endings whose "
+      + "webhooks no node handled (e.g. all were down)")
   );
 
   private final JsonObject json;
@@ -344,6 +366,38 @@ public final class AppConfig {
 
   public long sseMaxQueuedBytes() {
     return json.getLong(SSE_MAX_QUEUED_BYTES);
+  }
+
+  public boolean webhooksAllowPrivate() {
+    return json.getBoolean(WEBHOOKS_ALLOW_PRIVATE);
+  }
+
+  public long webhookConnectTimeoutMs() {
+    return json.getLong(WEBHOOKS_CONNECT_TIMEOUT);
+  }
+
+  public long webhookTimeoutMs() {
+    return json.getLong(WEBHOOKS_TIMEOUT);
+  }
+
+  public long webhookRetryDelayMs() {
+    return json.getLong(WEBHOOKS_RETRY_DELAY);
+  }
+
+  public long webhookMaxRetryDelayMs() {
+    return json.getLong(WEBHOOKS_MAX_RETRY_DELAY);
+  }
+
+  public long webhookRetryForMs() {
+    return json.getLong(WEBHOOKS_RETRY_FOR);
+  }
+
+  public long webhookPollIntervalMs() {
+    return json.getLong(WEBHOOKS_POLL_INTERVAL);
+  }
+
+  public long webhookScanIntervalMs() {
+    return json.getLong(WEBHOOKS_SCAN_INTERVAL);
   }
 
   public boolean metricsEnabled() {

@@ -80,7 +80,15 @@ class AppConfigTest {
     "retention.interval|0",
     "retention.interval|hourly",
     "retention.batchSize|0",
-    "retention.batchSize|5000"
+    "retention.batchSize|5000",
+    "webhooks.allowPrivate|sometimes",
+    "webhooks.connectTimeout|0",
+    "webhooks.timeout|forever",
+    "webhooks.retryDelay|-1s",
+    "webhooks.maxRetryDelay|1 week",
+    "webhooks.retryFor|0d",
+    "webhooks.pollInterval|often",
+    "webhooks.scanInterval|0ms"
   })
   void badValueNamesTheKey(String key, String value) {
     assertThatThrownBy(() -> AppConfig.of(new JsonObject().put(key, value)))
@@ -141,6 +149,24 @@ class AppConfigTest {
     assertThat(set.retentionBatchSize()).isEqualTo(25);
     assertThat(AppConfig.of(new JsonObject().put("retention.runsDays", 36_500).put("retention.keepRuns", 1_000_000))
       .retentionKeepRuns()).isEqualTo(1_000_000);
+  }
+
+  @Test
+  @DisplayName("webhooks: private addresses refused, 5 s to connect, 10 s an attempt, retries from 30 s to 1 h for a day")
+  void webhooks() {
+    AppConfig defaults = AppConfig.of(new JsonObject());
+    assertThat(defaults.webhooksAllowPrivate()).isFalse();
+    assertThat(defaults.webhookConnectTimeoutMs()).isEqualTo(5_000);
+    assertThat(defaults.webhookTimeoutMs()).isEqualTo(10_000);
+    assertThat(defaults.webhookRetryDelayMs()).isEqualTo(30_000);
+    assertThat(defaults.webhookMaxRetryDelayMs()).isEqualTo(3_600_000);
+    assertThat(defaults.webhookRetryForMs()).isEqualTo(86_400_000);
+    assertThat(defaults.webhookPollIntervalMs()).isEqualTo(5_000);
+    assertThat(defaults.webhookScanIntervalMs()).isEqualTo(60_000);
+    AppConfig set = AppConfig.load(Map.of("RUNBOARD_WEBHOOKS_ALLOW_PRIVATE", "true",
+      "RUNBOARD_WEBHOOKS_RETRY_DELAY", "200ms"), new Properties());
+    assertThat(set.webhooksAllowPrivate()).isTrue();
+    assertThat(set.webhookRetryDelayMs()).isEqualTo(200);
   }
 
   @Test

@@ -1,0 +1,2 @@
+DELETE FROM webhooks
+WHERE id = $1 AND project_id = $2

@@ -1,0 +1,3 @@
+SELECT id, name
+FROM projects
+WHERE id = $1
