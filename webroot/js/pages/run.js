@@ -57,7 +57,10 @@ export async function render(view, { params, query, app, page }) {
   /** group id → open (the user's choice); group id → rows drawn. */
   const openGroups = new Map();
   const groupLimits = new Map();
+  /** The failure named by the URL's hash: its group is opened (until closed by hand), and it is scrolled to once. */
   let target = targetFromHash();
+  let linked = target;
+  let signaturesRead = false;
 
   // ----- layout -----
   const title = h('h1', null);
@@ -284,6 +287,8 @@ export async function render(view, { params, query, app, page }) {
     }
   }
 
+  /** File, then title path: a plain string compare (localeCompare costs seconds on 10,000 tests). */
+  const sortKey = (entry) => entry.sortKey || (entry.sortKey = `${entry.file}\u0000${entry.titlePath.join('\u0000')}`);
   const describeKey = (entry) => [entry.file, ...entry.titlePath.slice(0, -1)].join(' › ');
   const finalFailure = (entry) => {
     const final = finalOf(entry);
@@ -326,10 +331,10 @@ export async function render(view, { params, query, app, page }) {
       .filter(([entry]) => !q || searchable(entry).includes(q));
     drawFilters(entries);
     const shown = entries.filter(([entry, status]) => matches(entry, status));
-    shown.sort(([a], [b]) => a.file.localeCompare(b.file) || a.titlePath.join('\u0000').localeCompare(b.titlePath.join('\u0000')));
+    shown.sort(([a], [b]) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
     const failures = shown.filter(([, status]) => FAILED.has(status));
     const rest = shown.filter(([, status]) => !FAILED.has(status));
-    const targetEntry = target ? tests.get(target) : null;
+    const targetEntry = linked ? tests.get(linked) : null;
     const fragment = document.createDocumentFragment();
     if (!shown.length) {
       fragment.append(h('p', { class: 'muted empty' }, tests.size ? 'No test matches these filters.'
@@ -359,12 +364,14 @@ export async function render(view, { params, query, app, page }) {
     }
     const focused = results.contains(document.activeElement) ? document.activeElement : null;
     results.replaceChildren(fragment);
+    if (tests.size) performance.mark('runboard:results-drawn');
     if (focused && results.contains(focused)) focused.focus({ preventScroll: true });
     if (targetEntry) {
       const el = document.getElementById(rowId(targetEntry));
-      if (el) {
+      if (el) el.classList.add('target');
+      // Scrolled once, after the group titles are known (they can merge groups and move the row).
+      if (el && target && signaturesRead) {
         target = null;
-        el.classList.add('target');
         requestAnimationFrame(() => el.scrollIntoView({ block: 'start' }));
       }
     }
@@ -391,7 +398,7 @@ export async function render(view, { params, query, app, page }) {
     const body = h('div', { class: 'group-body' });
     const containsTarget = targetEntry && items.some(([entry]) => entry === targetEntry);
     if (containsTarget) {
-      openGroups.set(id, true);
+      if (!openGroups.has(id)) openGroups.set(id, true);
       const index = items.findIndex(([entry]) => entry === targetEntry);
       groupLimits.set(id, Math.max(groupLimits.get(id) || CHUNK, index + 1));
     }
@@ -635,10 +642,11 @@ export async function render(view, { params, query, app, page }) {
       try {
         const { groups } = await api(`/api/test-runs/${runId}/failure-groups?limit=500`);
         for (const group of groups) signatures.set(group.fingerprint, group.signature);
-        if (!disposed) schedule();
       } catch (e) {
         // titles fall back to each group's first error line
       }
+      signaturesRead = true;
+      if (!disposed) schedule();
     }, Math.max(0, signatureLast + 3000 - Date.now()));
   }
 
@@ -669,6 +677,7 @@ export async function render(view, { params, query, app, page }) {
     else setLive('reconnecting…', false);
   });
   source.addEventListener('init', (event) => {
+    performance.mark('runboard:init-received');
     const data = JSON.parse(event.data);
     run = { ...detail, ...data.run, branch: detail.branch };
     tests.clear();
@@ -719,6 +728,7 @@ export async function render(view, { params, query, app, page }) {
   });
   const onHash = () => {
     target = targetFromHash();
+    linked = target;
     schedule();
   };
   window.addEventListener('hashchange', onHash);
