@@ -39,9 +39,9 @@ async function seed(total = 300, failures = 27, shared = 24) {
       buildId: '8812', repository: 'acme/shop', pullRequest: '417' },
   };
   const previous = await reporter.start('shop', { metadata: { scm: { ...metadata.scm, commit: 'aa11bb22cc33' } } });
-  for (let from = 0; from < total; from += 1000) {
+  for (let from = 0; from < total; from += 900) {
     const batch = [];
-    for (let i = from; i < Math.min(total, from + 1000); i++) {
+    for (let i = from; i < Math.min(total, from + 900); i++) {
       const [file, titlePath] = testAt(i);
       batch.push(attempt(file, titlePath, i >= shared && i < failures - 1 ? 'failed' : 'passed',
         { duration: 200 + (i % 50) * 37, error: i >= shared && i < failures - 1 ? { message: 'Expected: 1\nReceived: 2' } : undefined }));
@@ -51,9 +51,9 @@ async function seed(total = 300, failures = 27, shared = 24) {
   await previous.finish('failed', 300000);
 
   const run = await reporter.start('shop', { expectedTests: total, metadata });
-  for (let from = 0; from < total; from += 1000) {
+  for (let from = 0; from < total; from += 900) {
     const batch = [];
-    for (let i = from; i < Math.min(total, from + 1000); i++) {
+    for (let i = from; i < Math.min(total, from + 900); i++) {
       const [file, titlePath] = testAt(i);
       const duration = 200 + (i % 50) * 37;
       if (i < shared) {
@@ -122,6 +122,13 @@ async function measure(runId) {
     const ms = Date.now() - start;
     const fromNav = await page.evaluate(() => Math.round(performance.now()));
     const rows = await page.locator('#results details.test').count();
+    const marks = await page.evaluate(() => {
+      const at = (name) => Math.round((performance.getEntriesByName(name)[0] || {}).startTime || -1);
+      const nav = performance.getEntriesByType('navigation')[0];
+      return { domContentLoaded: Math.round(nav.domContentLoadedEventEnd), initReceived: at('runboard:init-received'),
+        firstDrawn: at('runboard:results-drawn') };
+    });
+    console.log(JSON.stringify(marks));
     if (i > 0) times.push(ms);
     console.log(`load ${i}: ${ms} ms to the first group (page clock ${fromNav} ms), ${rows} rows in the DOM`);
   }
