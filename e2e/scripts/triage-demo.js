@@ -126,6 +126,7 @@ async function measure(runId) {
       const at = (name) => Math.round((performance.getEntriesByName(name)[0] || {}).startTime || -1);
       const nav = performance.getEntriesByType('navigation')[0];
       return { domContentLoaded: Math.round(nav.domContentLoadedEventEnd), initReceived: at('runboard:init-received'),
+        initParsed: at('runboard:init-parsed'), initAdded: at('runboard:init-added'),
         firstDrawn: at('runboard:results-drawn') };
     });
     console.log(JSON.stringify(marks));

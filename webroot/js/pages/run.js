@@ -16,6 +16,8 @@ const FILTERS = [
 const GROUPS = [['error', 'Failures by error'], ['file', 'By file'], ['describe', 'By describe block'], ['none', 'No grouping']];
 /** Rows drawn per group before a "Show more" button: a 10,000-test run draws its first screen, not all of it. */
 const CHUNK = 100;
+/** Group heads drawn before a "Show more groups" button. */
+const GROUP_CHUNK = 50;
 /** Above this many tests on screen, groups of passing tests start collapsed. */
 const OPEN_LIMIT = 300;
 
@@ -384,10 +386,31 @@ export async function render(view, { params, query, app, page }) {
       return;
     }
     const keyOf = filter.group === 'describe' ? describeKey : (entry) => entry.file;
-    for (const [key, group] of groupBy(items, keyOf)) {
-      box.append(groupBlock(`${prefix}:${filter.group}:${key}`, group, {
-        head: [h('span', { class: 'file' }, key)], open, targetEntry }));
+    const groups = [...groupBy(items, keyOf)];
+    // Group heads too are drawn GROUP_CHUNK at a time (a 10,000-test run has hundreds of files).
+    const limitKey = `${prefix}:${filter.group}:groups`;
+    if (targetEntry) {
+      const index = groups.findIndex(([, group]) => group.some(([entry]) => entry === targetEntry));
+      if (index >= 0) groupLimits.set(limitKey, Math.max(groupLimits.get(limitKey) || GROUP_CHUNK, index + 1));
     }
+    const more = h('button', { type: 'button', class: 'secondary small more-groups' });
+    const fill = () => {
+      const limit = groupLimits.get(limitKey) || GROUP_CHUNK;
+      const start = box.querySelectorAll(':scope > details.group').length;
+      for (const [key, group] of groups.slice(start, limit)) {
+        more.before(groupBlock(`${prefix}:${filter.group}:${key}`, group, {
+          head: [h('span', { class: 'file' }, key)], open, targetEntry }));
+      }
+      const left = groups.length - Math.min(limit, groups.length);
+      more.hidden = left === 0;
+      more.textContent = `Show ${Math.min(left, GROUP_CHUNK * 4)} more groups of ${left}`;
+    };
+    more.addEventListener('click', () => {
+      groupLimits.set(limitKey, (groupLimits.get(limitKey) || GROUP_CHUNK) + GROUP_CHUNK * 4);
+      fill();
+    });
+    box.append(more);
+    fill();
   }
 
   /**
@@ -683,7 +706,9 @@ export async function render(view, { params, query, app, page }) {
     tests.clear();
     byIdentity.clear();
     rowCache.clear();
+    performance.mark('runboard:init-parsed');
     for (const result of data.results) addResult(result);
+    performance.mark('runboard:init-added');
     setLive(run.status === 'running' ? 'live' : '', run.status === 'running');
     refreshSignatures();
     loadContext();
