@@ -8,6 +8,7 @@ import * as feedPage from './js/pages/feed.js';
 import * as projectsPage from './js/pages/projects.js';
 import * as projectPage from './js/pages/project.js';
 import * as runPage from './js/pages/run.js';
+import * as comparePage from './js/pages/compare.js';
 import * as testPage from './js/pages/test.js';
 import * as adminPage from './js/pages/admin.js';
 import * as projectAdminPage from './js/pages/project-admin.js';
@@ -20,6 +21,7 @@ const routes = [
   { pattern: /^\/projects$/, page: projectsPage },
   { pattern: /^\/projects\/(\d+)$/, page: projectPage },
   { pattern: /^\/runs\/(\d+)$/, page: runPage },
+  { pattern: /^\/runs\/(\d+)\/compare$/, page: comparePage },
   { pattern: /^\/tests\/(\d+)$/, page: testPage },
   { pattern: /^\/admin$/, page: adminPage },
   { pattern: /^\/admin\/projects\/(\d+)$/, page: projectAdminPage },

@@ -3,11 +3,16 @@ import uPlot from '/webjars/uplot/1.6.30/dist/uPlot.esm.js';
 import { h } from './dom.js';
 import { cssVar } from './theme.js';
 
+/** An axis as wide as its longest label, so that no label is cut. */
+const axisSize = (u, values) => (values && values.length ? Math.ceil(Math.max(...values.map((v) => String(v).length)) * 7.5) + 18 : 40);
+
 /**
- * A chart in a new element. series: [{label, color (CSS variable name), values, format?}], x: unix seconds or
- * indexes. Returns {el, destroy}. Resizes with its container.
+ * A chart in a new element. series: [{label, color (CSS variable name), values, right?}], x: unix seconds or
+ * indexes. Series with `right` are drawn on their own scale with an axis on the right (`y2Format`), so that measures
+ * of different sizes can each be read. Returns {el, destroy}. Resizes with its container.
  */
-export function lineChart({ title, x, series, height = 200, yFormat = (v) => v, xTime = true, onClick }) {
+export function lineChart({ title, x, series, height = 200, yFormat = (v) => v, y2Format = yFormat, y2Label, yLabel, xTime = true,
+  onClick }) {
   const el = h('figure', { class: 'chart' }, h('figcaption', null, title));
   const box = h('div', { class: 'chart-box' });
   el.append(box);
@@ -17,13 +22,16 @@ export function lineChart({ title, x, series, height = 200, yFormat = (v) => v, 
     const options = {
       width: Math.max(240, box.clientWidth || 600),
       height,
-      scales: { x: { time: xTime } },
+      scales: { x: { time: xTime }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] },
+        y2: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      axes: [axis, { ...axis, values: (u, values) => values.map(yFormat), size: 60 }],
+      axes: [axis, { ...axis, scale: 'y', label: yLabel, values: (u, values) => values.map(yFormat), size: axisSize },
+        ...(series.some((s) => s.right) ? [{ ...axis, scale: 'y2', side: 1, label: y2Label, grid: { show: false },
+          values: (u, values) => values.map(y2Format), size: axisSize }] : [])],
       series: [{ label: xTime ? 'time' : 'run' }, ...series.map((s) => ({
-        label: s.label, stroke: cssVar(s.color), width: 2, points: { show: x.length < 60, size: 5 },
-        value: (u, v) => (v == null ? '–' : yFormat(v)), spanGaps: true,
+        label: s.label, stroke: cssVar(s.color), width: 2, points: { show: x.length < 60, size: 5 }, scale: s.right ? 'y2' : 'y',
+        value: (u, v) => (v == null ? '–' : (s.right ? y2Format : yFormat)(v)), spanGaps: true,
       }))],
     };
     if (plot) plot.destroy();

@@ -131,3 +131,17 @@ export function section(title, ...children) {
 export function errorBox(error) {
   return h('p', { class: 'error-box', role: 'alert' }, error && error.message ? error.message : String(error));
 }
+
+/** A link to another site (CI build, repository): only http(s) addresses become links; anything else stays text. */
+export function externalLink(url, ...children) {
+  let ok = false;
+  try {
+    ok = typeof url === 'string' && ['http:', 'https:'].includes(new URL(url).protocol);
+  } catch (e) {
+    ok = false;
+  }
+  if (!ok) return h('span', null, ...children);
+  const a = h('a', { target: '_blank', rel: 'noopener noreferrer', class: 'external' }, ...children);
+  a.setAttribute('href', url);
+  return a;
+}

@@ -10,11 +10,15 @@ export function progressBar(run) {
   const passed = (c.passed || 0) - (c.flaky || 0);
   const done = c.total || 0;
   const scale = Math.max(c.expectedTests || 0, done, 1);
+  // Without an announced total, a running run's share is unknown: a striped bar, not a full one.
+  const unknown = running && !c.expectedTests;
   const bar = h('div', {
     class: `progress${running && !c.expectedTests ? ' indeterminate' : ''}${running ? ' live' : ''}`,
-    role: 'progressbar', 'aria-label': 'Progress', 'aria-valuemin': 0, 'aria-valuemax': scale, 'aria-valuenow': done,
-    title: running ? `${done}${c.expectedTests ? ` of ${c.expectedTests}` : ''} tests done` : `${done} tests`,
+    role: 'progressbar', 'aria-label': 'Progress', 'aria-valuemin': unknown ? null : 0, 'aria-valuemax': unknown ? null : scale,
+    'aria-valuenow': unknown ? null : done,
+    title: running ? `${done}${c.expectedTests ? ` of ${c.expectedTests}` : ', total not announced'} tests done` : `${done} tests`,
   });
+  if (unknown) return bar;
   for (const [count, cls] of [[passed, 'seg-passed'], [c.flaky || 0, 'seg-flaky'], [failed, 'seg-failed'],
     [c.skipped || 0, 'seg-skipped']]) {
     if (count > 0) {

@@ -46,11 +46,12 @@ export async function render(view, { params, query, app, page }) {
     for (const chart of [
       lineChart({ title: 'Pass rate', x, onClick: open, yFormat: (v) => `${Math.round(v)}%`,
         series: [{ label: 'pass rate', color: '--pass', values: runs.map((r) => (r.passRate == null ? null : r.passRate * 100)) }] }),
-      lineChart({ title: 'Duration', x, onClick: open, yFormat: (v) => formatDuration(Math.round(v)),
+      lineChart({ title: 'Duration: run (left axis), tests p50 and p90 (right axis)', x, onClick: open,
+        yFormat: (v) => formatDuration(Math.round(v)), y2Format: (v) => formatDuration(Math.round(v)),
         series: [
           { label: 'run', color: '--accent', values: runs.map((r) => r.duration) },
-          { label: 'test p50', color: '--pass', values: runs.map((r) => r.testDurationP50) },
-          { label: 'test p90', color: '--warn', values: runs.map((r) => r.testDurationP90) }] }),
+          { label: 'test p50', color: '--pass', values: runs.map((r) => r.testDurationP50), right: true },
+          { label: 'test p90', color: '--warn', values: runs.map((r) => r.testDurationP90), right: true }] }),
       lineChart({ title: 'Tests per run', x, onClick: open, yFormat: (v) => String(Math.round(v)),
         series: [
           { label: 'passed', color: '--pass', values: runs.map((r) => r.counts.passed) },
@@ -100,6 +101,22 @@ export async function render(view, { params, query, app, page }) {
   await load(true);
   disposers.push(listKeys(view, 'a.run-link'));
 
+  // Error groups: the same failure across the project's runs
+  const errorsBox = h('div', { id: 'error-groups' });
+  view.append(section('Errors (last 30 days)', errorsBox));
+  api(`/api/projects/${projectId}/failure-groups?days=30&limit=200`).then(({ groups: fingerprints }) => {
+    const groups = bySignature(fingerprints).slice(0, 20);
+    errorsBox.append(groups.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid compact errors' },
+      h('thead', null, h('tr', null, h('th', null, 'Error'), h('th', null, 'Runs'), h('th', null, 'Tests'), h('th', null, 'Last seen'))),
+      h('tbody', null, groups.map((g) => h('tr', null,
+        h('td', { class: 'signature-cell' }, h('code', { title: g.signature }, firstLines(g.signature))),
+        h('td', { class: 'num', title: g.merged > 1 ? `The same error in ${g.merged} places; at least this many runs` : null },
+          String(g.runs)),
+        h('td', { class: 'num' }, String(g.tests)),
+        h('td', null, g.lastRunId ? link(`/runs/${g.lastRunId}`, timeAgo(g.lastSeen)) : timeAgo(g.lastSeen)))))))
+      : h('p', { class: 'muted' }, 'No failures in the last 30 days.'));
+  }).catch((e) => errorsBox.append(errorBox(e)));
+
   // Flaky and slowest tests
   const flakyBox = h('div');
   const slowBox = h('div');
@@ -137,6 +154,31 @@ export async function render(view, { params, query, app, page }) {
     }).catch((e) => retentionBox.append(errorBox(e)));
   }
   void toast;
+}
+
+/**
+ * Fingerprints include the test's file, so one error met in several files is several groups: merged here by
+ * signature (tests summed; runs is the largest group's, a lower bound).
+ */
+function bySignature(groups) {
+  const merged = new Map();
+  for (const g of groups) {
+    const m = merged.get(g.signature);
+    if (!m) {
+      merged.set(g.signature, { ...g, merged: 1 });
+      continue;
+    }
+    m.merged++;
+    m.tests += g.tests;
+    m.attempts += g.attempts;
+    m.runs = Math.max(m.runs, g.runs);
+    if (g.lastSeen > m.lastSeen) Object.assign(m, { lastSeen: g.lastSeen, lastRunId: g.lastRunId });
+  }
+  return [...merged.values()].sort((a, b) => b.runs - a.runs || b.tests - a.tests);
+}
+
+function firstLines(text) {
+  return String(text || '').split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join(' · ');
 }
 
 function nextDay(date) {

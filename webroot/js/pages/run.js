@@ -2,8 +2,8 @@
 // retry; EventSource resumes with Last-Event-ID by itself), the shards of a sharded run, filters, grouping, failures
 // with their details.
 import { api } from '../api.js';
-import { h, append, link, badge, resultStatus, formatDuration, formatTime, shortSha, section, errorBox, toast, clear }
-  from '../dom.js';
+import { h, append, link, badge, resultStatus, formatDuration, formatTime, shortSha, section, errorBox, toast, clear,
+  externalLink, percent } from '../dom.js';
 import { ansiBlock, stripAnsi } from '../ansi.js';
 import { progressBar, counts, runDuration, shardList, shardStateLabel } from '../runs.js';
 
@@ -13,11 +13,13 @@ const FILTERS = [
   ['all', 'All'], ['failed', 'Failed'], ['flaky', 'Flaky'], ['running', 'Running'], ['passed', 'Passed'],
   ['skipped', 'Skipped'],
 ];
-const GROUPS = [['none', 'No grouping'], ['file', 'By file'], ['describe', 'By describe block']];
-const ORDER = {
-  failed: 0, timedOut: 0, interrupted: 0, unexpectedPass: 0, running: 1, flaky: 2, passed: 3, expectedFailure: 3,
-  skipped: 4,
-};
+const GROUPS = [['error', 'Failures by error'], ['file', 'By file'], ['describe', 'By describe block'], ['none', 'No grouping']];
+/** Rows drawn per group before a "Show more" button: a 10,000-test run draws its first screen, not all of it. */
+const CHUNK = 100;
+/** Group heads drawn before a "Show more groups" button. */
+const GROUP_CHUNK = 50;
+/** Above this many tests on screen, groups of passing tests start collapsed. */
+const OPEN_LIMIT = 300;
 
 /** One attempt on its own: a failure that the test expects (test.fail()) is shown as such, not as a failure. */
 const attemptStatus = (a) => {
@@ -49,8 +51,19 @@ export async function render(view, { params, query, app, page }) {
   const filter = {
     status: FILTERS.some(([k]) => k === query.get('status')) ? query.get('status') : 'all',
     q: query.get('q') || '',
-    group: GROUPS.some(([k]) => k === query.get('group')) ? query.get('group') : 'file',
+    group: GROUPS.some(([k]) => k === query.get('group')) ? query.get('group') : 'error',
   };
+  /** fingerprint → signature, from failure-groups; testId → failure context (null: the route does not answer). */
+  const signatures = new Map();
+  let context = null;
+  let contextRev = 0;
+  /** group id → open (the user's choice); group id → rows drawn. */
+  const openGroups = new Map();
+  const groupLimits = new Map();
+  /** The failure named by the URL's hash: its group is opened (until closed by hand), and it is scrolled to once. */
+  let target = targetFromHash();
+  let linked = target;
+  let signaturesRead = false;
 
   // ----- layout -----
   const title = h('h1', null);
@@ -118,14 +131,15 @@ export async function render(view, { params, query, app, page }) {
     if (entry.running && run.status === 'running') return 'running';
     return resultStatus(finalOf(entry));
   };
-  const matches = (entry, status) => {
-    switch (filter.status) {
+  const matchesStatus = (key, status) => {
+    switch (key) {
       case 'all': return true;
       case 'failed': return FAILED.has(status);
       case 'passed': return PASSED.has(status);
-      default: return status === filter.status;
+      default: return status === key;
     }
   };
+  const matches = (entry, status) => matchesStatus(filter.status, status);
   const searchable = (entry) => {
     const final = finalOf(entry);
     return `${entry.titlePath.join(' ')} ${entry.file} ${final && final.error ? stripAnsi(final.error.message || '') : ''}`
@@ -151,25 +165,32 @@ export async function render(view, { params, query, app, page }) {
     const meta = run.metadata || {};
     const scm = meta.scm && typeof meta.scm === 'object' ? meta.scm : {};
     const ci = meta.ci && typeof meta.ci === 'object' ? meta.ci : {};
+    const repo = repoUrl(scm.remote, ci);
+    const prNumber = ci.pullRequest ?? scm.pullRequest;
+    const pr = prNumber != null && prNumber !== '' ? pullRequestLink(prNumber, repo) : null;
     append(clear(summaryMain), [
       h('div', { class: 'summary-bar' }, progressBar(run), counts(run)),
       h('dl', { class: 'facts wide' },
-        h('dt', null, 'Branch'), h('dd', null, run.branch || scm.branch || '–'),
-        h('dt', null, 'Commit'), h('dd', null, scm.commit ? h('code', { title: String(scm.commit) }, shortSha(scm.commit)) : '–',
+        h('dt', null, 'Branch'), h('dd', null, branchLink(run.branch || scm.branch, repo) || '–',
+          pr ? [' · ', pr] : null),
+        h('dt', null, 'Commit'), h('dd', null, scm.commit ? commitLink(scm.commit, repo) : '–',
           scm.message ? h('span', { class: 'muted' }, ` ${String(scm.message).split('\n')[0]}`) : null),
         h('dt', null, 'Started'), h('dd', null, formatTime(run.startTime)),
         h('dt', null, 'Duration'), h('dd', null, runDuration(run)),
         h('dt', null, 'Tests'), h('dd', null, `${run.counters.total}${run.counters.expectedTests ? ` of ${run.counters.expectedTests} expected` : ''}, ${run.counters.attempts} attempts`),
-        ci.name || ci.buildUrl ? [h('dt', null, 'CI'), h('dd', null, String(ci.name || ''), ci.buildNumber ? ` #${ci.buildNumber}` : '')] : null,
+        ci.name || ci.provider || ci.buildUrl ? [h('dt', null, 'CI'), h('dd', null,
+          externalLink(ci.buildUrl, `${ci.name || ci.provider || 'build'}${ci.buildNumber || ci.buildId ? ` #${ci.buildNumber || ci.buildId}` : ''}`))]
+          : null,
         detail.playwrightVersion ? [h('dt', null, 'Playwright'), h('dd', null, detail.playwrightVersion)] : null)]);
-    if (app.me && app.me.role === 'administrator' && actions.dataset.pinned !== String(pinned)) {
+    if (actions.dataset.pinned !== String(pinned)) {
       // Drawn again only when the pin changes, so that a redraw never takes a button from under the pointer.
       actions.dataset.pinned = String(pinned);
-      actions.replaceChildren(h('div', { class: 'admin-actions' },
-        h('button', { type: 'button', class: 'secondary small', id: 'pin-run', 'aria-pressed': String(pinned),
+      const admin = app.me && app.me.role === 'administrator';
+      actions.replaceChildren(h('div', { class: 'run-actions' }, link(`/runs/${run.id}/compare`, 'Compare with the previous run'),
+        admin ? h('button', { type: 'button', class: 'secondary small', id: 'pin-run', 'aria-pressed': String(pinned),
           title: pinned ? 'Let retention remove this run again' : 'Keep this run whatever the retention settings',
-          onclick: togglePin }, pinned ? 'Unpin run' : 'Pin run'), ' ',
-        h('button', { type: 'button', class: 'danger small', id: 'delete-run', onclick: deleteRun }, 'Delete run')));
+          onclick: togglePin }, pinned ? 'Unpin run' : 'Pin run') : null,
+        admin ? h('button', { type: 'button', class: 'danger small', id: 'delete-run', onclick: deleteRun }, 'Delete run') : null));
     }
     drawShards();
   }
@@ -269,11 +290,9 @@ export async function render(view, { params, query, app, page }) {
 
   function drawFilters(entries) {
     const count = { all: entries.length, failed: 0, flaky: 0, running: 0, passed: 0, skipped: 0 };
-    for (const [, status] of entries) {
-      if (FAILED.has(status)) count.failed++;
-      else if (PASSED.has(status)) count.passed++;
-      else if (count[status] != null) count[status]++;
-      if (status === 'flaky') count.passed++;
+    for (const [entry, status] of entries) {
+      for (const key of FILTERS.map(([k]) => k)) if (key !== 'all' && matchesStatus(key, status)) count[key]++;
+      void entry;
     }
     for (const [key, { button, n }] of chips) {
       n.textContent = String(count[key]);
@@ -281,67 +300,206 @@ export async function render(view, { params, query, app, page }) {
     }
   }
 
+  /** File, then title path: a plain string compare (localeCompare costs seconds on 10,000 tests). */
+  const sortKey = (entry) => entry.sortKey || (entry.sortKey = `${entry.file}\u0000${entry.titlePath.join('\u0000')}`);
+  const describeKey = (entry) => [entry.file, ...entry.titlePath.slice(0, -1)].join(' › ');
+  const finalFailure = (entry) => {
+    const final = finalOf(entry);
+    return final && final.error ? final : null;
+  };
+  /**
+   * A failure's group: its signature once failure-groups has named its fingerprint (the same error in several files
+   * has one fingerprint per file, and is one group here), else the fingerprint, else the first error line.
+   */
+  const errorKey = (entry) => {
+    const final = finalOf(entry);
+    const fingerprint = final && final.fingerprint;
+    if (fingerprint && signatures.has(fingerprint)) return `s:${signatures.get(fingerprint)}`;
+    if (fingerprint) return `f:${fingerprint}`;
+    const failed = finalFailure(entry);
+    return failed ? `m:${firstLine(failed.error.message || failed.error.stack)}` : 'm:';
+  };
+  const errorTitle = (key, entries) => {
+    if (key.startsWith('s:')) return key.slice(2).split('\n').map((l) => l.trim()).filter(Boolean).join(' · ');
+    const failed = finalFailure(entries[0][0]);
+    return failed ? firstLine(failed.error.message || failed.error.stack) : 'No error message';
+  };
+
+  /** Splits entries into groups by key, in first-seen order (entries come sorted). */
+  function groupBy(entries, keyOf) {
+    const groups = new Map();
+    for (const item of entries) {
+      const key = keyOf(item[0]);
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(item);
+    }
+    return groups;
+  }
+
   function draw() {
     drawSummary();
     drawFiles();
-    const entries = [...tests.values()].map((entry) => [entry, statusOf(entry)]);
-    drawFilters(entries);
     const q = filter.q.trim().toLowerCase();
-    const shown = entries.filter(([entry, status]) => matches(entry, status) && (!q || searchable(entry).includes(q)));
-    shown.sort(([a, sa], [b, sb]) => filter.group === 'none' && ORDER[sa] !== ORDER[sb] ? ORDER[sa] - ORDER[sb]
-      : a.file.localeCompare(b.file) || a.titlePath.join('\u0000').localeCompare(b.titlePath.join('\u0000')));
+    const entries = [...tests.values()].map((entry) => [entry, statusOf(entry)])
+      .filter(([entry]) => !q || searchable(entry).includes(q));
+    drawFilters(entries);
+    const shown = entries.filter(([entry, status]) => matches(entry, status));
+    shown.sort(([a], [b]) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+    const failures = shown.filter(([, status]) => FAILED.has(status));
+    const rest = shown.filter(([, status]) => !FAILED.has(status));
+    const targetEntry = linked ? tests.get(linked) : null;
     const fragment = document.createDocumentFragment();
     if (!shown.length) {
       fragment.append(h('p', { class: 'muted empty' }, tests.size ? 'No test matches these filters.'
         : run.status === 'running' ? 'Waiting for the first results…' : 'This run has no results.'));
     }
-    let groupKey = null;
-    let groupBody = null;
-    for (const [entry, status] of shown) {
-      const key = filter.group === 'file' ? entry.file
-        : filter.group === 'describe' ? [entry.file, ...entry.titlePath.slice(0, -1)].join(' › ') : null;
-      if (key !== groupKey || (filter.group !== 'none' && !groupBody)) {
-        groupKey = key;
-        if (filter.group === 'none') {
-          groupBody = h('div', { class: 'group-body' });
-          fragment.append(groupBody);
-        } else {
-          const group = shown.filter(([e]) => (filter.group === 'file' ? e.file
-            : [e.file, ...e.titlePath.slice(0, -1)].join(' › ')) === key);
-          const failed = group.filter(([, s]) => FAILED.has(s)).length;
-          groupBody = h('div', { class: 'group-body' });
-          fragment.append(h('section', { class: 'group' },
-            h('h3', { class: 'group-head' }, h('span', { class: 'file' }, key), ' ',
-              h('span', { class: 'muted' }, `${group.length} test${group.length === 1 ? '' : 's'}`),
-              failed ? h('span', { class: 'c-failed' }, ` · ${failed} failed`) : null),
-            groupBody));
+    const many = shown.length > OPEN_LIMIT;
+    if (failures.length) {
+      const box = h('section', { class: 'failures', id: 'failures', 'aria-labelledby': 'failures-head' },
+        h('h2', { id: 'failures-head' }, `Failures `, h('span', { class: 'muted' }, String(failures.length))));
+      if (filter.group === 'error') {
+        const groups = [...groupBy(failures, errorKey)].sort((a, b) => b[1].length - a[1].length);
+        for (const [key, items] of groups) {
+          box.append(groupBlock(`e:${key}`, items, {
+            head: [h('span', { class: 'signature' }, errorTitle(key, items))],
+            open: groups.length === 1 || items.length <= 3, kind: 'error', targetEntry }));
         }
+      } else {
+        appendGrouped(box, failures, { open: true, prefix: 'F', targetEntry });
       }
-      groupBody.append(testRow(entry, status));
+      fragment.append(box);
+    }
+    if (rest.length) {
+      const box = h('section', { class: 'rest', id: 'rest' },
+        failures.length ? h('h2', null, 'Other tests ', h('span', { class: 'muted' }, String(rest.length))) : null);
+      appendGrouped(box, rest, { open: !many, prefix: 'R', targetEntry });
+      fragment.append(box);
     }
     const focused = results.contains(document.activeElement) ? document.activeElement : null;
     results.replaceChildren(fragment);
+    if (tests.size) performance.mark('runboard:results-drawn');
     if (focused && results.contains(focused)) focused.focus({ preventScroll: true });
+    if (targetEntry) {
+      const el = document.getElementById(rowId(targetEntry));
+      if (el) el.classList.add('target');
+      // Scrolled once, after the group titles are known (they can merge groups and move the row).
+      if (el && target && signaturesRead) {
+        target = null;
+        requestAnimationFrame(() => el.scrollIntoView({ block: 'start' }));
+      }
+    }
   }
+
+  /** Entries grouped by the chosen mode (file, describe block, or none; `error` groups the rest by file). */
+  function appendGrouped(box, items, { open, prefix, targetEntry }) {
+    if (filter.group === 'none') {
+      box.append(groupBlock(`${prefix}:all`, items, { flat: true, targetEntry }));
+      return;
+    }
+    const keyOf = filter.group === 'describe' ? describeKey : (entry) => entry.file;
+    const groups = [...groupBy(items, keyOf)];
+    // Group heads too are drawn GROUP_CHUNK at a time (a 10,000-test run has hundreds of files).
+    const limitKey = `${prefix}:${filter.group}:groups`;
+    if (targetEntry) {
+      const index = groups.findIndex(([, group]) => group.some(([entry]) => entry === targetEntry));
+      if (index >= 0) groupLimits.set(limitKey, Math.max(groupLimits.get(limitKey) || GROUP_CHUNK, index + 1));
+    }
+    const more = h('button', { type: 'button', class: 'secondary small more-groups' });
+    const fill = () => {
+      const limit = groupLimits.get(limitKey) || GROUP_CHUNK;
+      const start = box.querySelectorAll(':scope > details.group').length;
+      for (const [key, group] of groups.slice(start, limit)) {
+        more.before(groupBlock(`${prefix}:${filter.group}:${key}`, group, {
+          head: [h('span', { class: 'file' }, key)], open, targetEntry }));
+      }
+      const left = groups.length - Math.min(limit, groups.length);
+      more.hidden = left === 0;
+      more.textContent = `Show ${Math.min(left, GROUP_CHUNK * 4)} more groups of ${left}`;
+    };
+    more.addEventListener('click', () => {
+      groupLimits.set(limitKey, (groupLimits.get(limitKey) || GROUP_CHUNK) + GROUP_CHUNK * 4);
+      fill();
+    });
+    box.append(more);
+    fill();
+  }
+
+  /**
+   * A group of tests: a <details> whose rows are drawn only when it is open, CHUNK at a time. `flat` draws the rows
+   * without a head.
+   */
+  function groupBlock(id, items, { head, open, flat, kind, targetEntry }) {
+    const body = h('div', { class: 'group-body' });
+    const containsTarget = targetEntry && items.some(([entry]) => entry === targetEntry);
+    if (containsTarget) {
+      if (!openGroups.has(id)) openGroups.set(id, true);
+      const index = items.findIndex(([entry]) => entry === targetEntry);
+      groupLimits.set(id, Math.max(groupLimits.get(id) || CHUNK, index + 1));
+    }
+    const fill = () => {
+      const limit = groupLimits.get(id) || CHUNK;
+      body.replaceChildren(...items.slice(0, limit).map(([entry, status]) => testRow(entry, status)));
+      if (items.length > limit) {
+        const left = items.length - limit;
+        body.append(h('button', { type: 'button', class: 'secondary small more-rows', onclick: () => {
+          groupLimits.set(id, limit + CHUNK * 5);
+          fill();
+        } }, `Show ${Math.min(left, CHUNK * 5)} more of ${left}`));
+      }
+    };
+    if (flat) {
+      fill();
+      return h('div', { class: 'group flat' }, body);
+    }
+    const failed = items.filter(([, s]) => FAILED.has(s)).length;
+    const isOpen = openGroups.has(id) ? openGroups.get(id) : open;
+    const summary = h('summary', { class: 'group-head' }, head, ' ',
+      h('span', { class: 'muted group-count' }, `${items.length} test${items.length === 1 ? '' : 's'}`),
+      failed && kind !== 'error' ? h('span', { class: 'c-failed' }, ` · ${failed} failed`) : null);
+    const el = h('details', { class: `group${kind ? ` group-${kind}` : ''}`, dataset: { group: id }, open: isOpen }, summary, body);
+    let filled = false;
+    if (isOpen) {
+      fill();
+      filled = true;
+    }
+    el.addEventListener('toggle', () => {
+      openGroups.set(id, el.open);
+      if (el.open && !filled) {
+        fill();
+        filled = true;
+      }
+    });
+    return el;
+  }
+
+  const rowId = (entry) => (entry.testId != null ? `test-${entry.testId}` : null);
 
   function testRow(entry, status) {
     const cached = rowCache.get(entry.key);
-    if (cached && cached.rev === entry.rev && cached.status === status && cached.group === filter.group) return cached.el;
+    if (cached && cached.rev === entry.rev && cached.status === status && cached.group === filter.group
+      && cached.contextRev === contextRev) return cached.el;
     const final = finalOf(entry);
     const label = filter.group === 'describe' ? entry.title : entry.titlePath.join(' › ');
     const retries = final ? final.retry : 0;
-    const el = h('details', { class: `test st-${status.toLowerCase()}`, dataset: { key: entry.key, status } },
+    const failed = FAILED.has(status);
+    const el = h('details', { class: `test st-${status.toLowerCase()}`, id: rowId(entry), dataset: { key: entry.key, status } },
       h('summary', null,
         h('span', { class: 'line' },
           badge(status),
           h('span', { class: 'test-title' }, label),
           entry.playwrightProject ? h('span', { class: 'chip static' }, entry.playwrightProject) : null,
           status === 'flaky' ? h('span', { class: 'flaky-mark', title: 'Passed on a retry' }, 'flaky') : null,
+          failed ? contextLabel(entry) : null,
           retries ? h('span', { class: 'muted retries' }, `${retries} ${retries === 1 ? 'retry' : 'retries'}`) : null,
-          h('span', { class: 'num muted' }, status === 'running' ? 'running…' : formatDuration(final && final.duration))),
-        final && final.error && FAILED.has(status)
+          h('span', { class: 'num muted' }, status === 'running' ? 'running…' : formatDuration(final && final.duration)),
+          failed && entry.testId != null ? h('button', { type: 'button', class: 'ghost copy-link', title: 'Copy a link to this failure',
+            'aria-label': 'Copy link', onclick: (event) => copyLink(event, entry) }, 'Link') : null),
+        final && final.error && failed
           ? h('span', { class: 'err-preview' }, firstLine(final.error.message || final.error.stack)) : null));
-    if (openKeys.has(entry.key)) el.open = true;
+    if (openKeys.has(entry.key) || (target && target === entry.key)) {
+      openKeys.add(entry.key);
+      el.open = true;
+    }
     let built = false;
     const build = () => {
       if (built || !el.open) return;
@@ -354,8 +512,44 @@ export async function render(view, { params, query, app, page }) {
       build();
     });
     build();
-    rowCache.set(entry.key, { el, rev: entry.rev, status, group: filter.group });
+    rowCache.set(entry.key, { el, rev: entry.rev, status, group: filter.group, contextRev });
     return el;
+  }
+
+  /** New / failing since #N / flaky N % / expected failure, and the last runs' statuses, when failure-context answers. */
+  function contextLabel(entry) {
+    const ctx = context && entry.testId != null ? context.get(entry.testId) : null;
+    if (!ctx) return null;
+    let label;
+    switch (ctx.label) {
+      case 'new': label = h('span', { class: 'ctx ctx-new', title: 'Passed in the previous run of this branch' }, 'new'); break;
+      case 'failing': label = h('span', { class: 'ctx ctx-failing' }, 'failing since ',
+        ctx.failingSinceRunId ? link(`/runs/${ctx.failingSinceRunId}`, `#${ctx.failingSinceRunId}`)
+          : `${ctx.windowRuns}+ runs`, ctx.beyondWindow ? '+' : ''); break;
+      case 'flaky': label = h('span', { class: 'ctx ctx-flaky', title: `${ctx.flakyRuns} of ${ctx.windowRuns} runs flaky` },
+        `flaky ${percent(ctx.flakeRate)}`); break;
+      case 'expected': label = h('span', { class: 'ctx ctx-expected' }, 'expected failure'); break;
+      default: label = null;
+    }
+    const recent = (ctx.recent || []).slice(0, 10).reverse();
+    return [label, recent.length ? h('span', { class: 'mini-strip', 'aria-label': 'Recent runs, oldest first' },
+      recent.map((r) => {
+        const st = resultStatus({ status: r.status, outcome: r.outcome });
+        return h('span', { class: `cell st-${String(st).toLowerCase()}`, title: `#${r.runId}: ${st}` });
+      })) : null];
+  }
+
+  async function copyLink(event, entry) {
+    event.preventDefault();
+    event.stopPropagation();
+    const url = `${location.origin}/runs/${runId}#${rowId(entry)}`;
+    history.replaceState(null, '', `${location.pathname}${location.search}#${rowId(entry)}`);
+    try {
+      await navigator.clipboard.writeText(url);
+      toast('Link copied.');
+    } catch (e) {
+      toast(url);
+    }
   }
 
   function testBody(entry) {
@@ -483,6 +677,39 @@ export async function render(view, { params, query, app, page }) {
     }, Math.max(0, shardLast + 2000 - Date.now()));
   }
 
+  // Group titles come from failure-groups: read after init, then at most every 3 s while new fingerprints arrive.
+  let signatureTimer = null;
+  let signatureLast = 0;
+  function refreshSignatures() {
+    if (signatureTimer || disposed) return;
+    signatureTimer = setTimeout(async () => {
+      signatureTimer = null;
+      signatureLast = Date.now();
+      try {
+        const { groups } = await api(`/api/test-runs/${runId}/failure-groups?limit=500`);
+        for (const group of groups) signatures.set(group.fingerprint, group.signature);
+      } catch (e) {
+        // titles fall back to each group's first error line
+      }
+      signaturesRead = true;
+      if (!disposed) schedule();
+    }, Math.max(0, signatureLast + 3000 - Date.now()));
+  }
+
+  // Labels (new, failing since, flaky, expected) from failure-context, when this server has that route.
+  let contextMissing = false;
+  async function loadContext() {
+    if (contextMissing || disposed) return;
+    try {
+      const data = await api(`/api/test-runs/${runId}/failure-context?window=10`);
+      context = new Map((data.tests || []).map((t) => [t.testId, t]));
+      contextRev++;
+      if (!disposed) schedule();
+    } catch (e) {
+      if (e.status === 404) contextMissing = true;
+    }
+  }
+
   // ----- live stream -----
   const source = new EventSource(`/api/test-runs/${runId}/stream`);
   const setLive = (text, on) => {
@@ -496,13 +723,18 @@ export async function render(view, { params, query, app, page }) {
     else setLive('reconnecting…', false);
   });
   source.addEventListener('init', (event) => {
+    performance.mark('runboard:init-received');
     const data = JSON.parse(event.data);
     run = { ...detail, ...data.run, branch: detail.branch };
     tests.clear();
     byIdentity.clear();
     rowCache.clear();
+    performance.mark('runboard:init-parsed');
     for (const result of data.results) addResult(result);
+    performance.mark('runboard:init-added');
     setLive(run.status === 'running' ? 'live' : '', run.status === 'running');
+    refreshSignatures();
+    loadContext();
     schedule();
   });
   source.addEventListener('test-begin', (event) => {
@@ -510,7 +742,9 @@ export async function render(view, { params, query, app, page }) {
     schedule();
   });
   source.addEventListener('test-completed', (event) => {
-    addResult(JSON.parse(event.data).result);
+    const { result } = JSON.parse(event.data);
+    addResult(result);
+    if (result.fingerprint && !signatures.has(result.fingerprint)) refreshSignatures();
     schedule();
   });
   source.addEventListener('run-progress', (event) => {
@@ -536,8 +770,16 @@ export async function render(view, { params, query, app, page }) {
     source.close();
     setLive('', false);
     rowCache.clear();
+    refreshSignatures();
+    loadContext();
     schedule();
   });
+  const onHash = () => {
+    target = targetFromHash();
+    linked = target;
+    schedule();
+  };
+  window.addEventListener('hashchange', onHash);
   const ticker = setInterval(() => {
     if (run.status === 'running') drawSummary();
   }, 5000);
@@ -549,7 +791,46 @@ export async function render(view, { params, query, app, page }) {
     clearInterval(ticker);
     clearTimeout(shardTimer);
     document.removeEventListener('keydown', onKey);
+    window.removeEventListener('hashchange', onHash);
+    clearTimeout(signatureTimer);
   };
+}
+
+/** `#test-<testId>` in the URL: the failure to open and scroll to. */
+function targetFromHash() {
+  const match = /^#test-(\d+)$/.exec(location.hash);
+  return match ? `t${match[1]}` : null;
+}
+
+/** The web address of the repository, from a git remote (https or scp-like) or the CI's repository name. */
+function repoUrl(remote, ci) {
+  if (typeof remote === 'string') {
+    const scp = /^(?:ssh:\/\/)?git@([^:/]+)[:/](.+?)(?:\.git)?\/?$/.exec(remote);
+    if (scp) return `https://${scp[1]}/${scp[2]}`;
+    const web = /^(https?:\/\/[^/]+\/.+?)(?:\.git)?\/?$/.exec(remote);
+    if (web) return web[1];
+  }
+  if (ci.provider === 'github-actions' && typeof ci.repository === 'string') return `https://github.com/${ci.repository}`;
+  return null;
+}
+
+const isGitLab = (repo) => /gitlab/.test(new URL(repo).host);
+
+function commitLink(sha, repo) {
+  const code = h('code', { title: String(sha) }, shortSha(String(sha)));
+  return repo ? externalLink(`${repo}/${isGitLab(repo) ? '-/' : ''}commit/${encodeURIComponent(sha)}`, code) : code;
+}
+
+function branchLink(branch, repo) {
+  if (!branch) return null;
+  return repo ? externalLink(`${repo}/${isGitLab(repo) ? '-/' : ''}tree/${String(branch).split('/').map(encodeURIComponent).join('/')}`,
+    String(branch)) : String(branch);
+}
+
+function pullRequestLink(number, repo) {
+  const text = `${repo && isGitLab(repo) ? 'MR !' : 'PR #'}${number}`;
+  if (!repo) return text;
+  return externalLink(`${repo}/${isGitLab(repo) ? '-/merge_requests' : 'pull'}/${encodeURIComponent(number)}`, text);
 }
 
 /**
