@@ -10,12 +10,15 @@ package dev.runboard.bus;
  *       have no seq, first).</li>
  *   <li>{@link #RUN_UPDATES} (publish): run-list changes, {@code {"type", "runId", "projectId", "status",
  *       "counters"}}.</li>
+ *   <li>{@link #SIGNING_KEYS} (publish): the file signing keys changed (a key was created or retired), {@code {}};
+ *       every HTTP verticle instance of every node reloads them.</li>
  * </ul>
  * Everything is published only after the transaction that made it has committed.
  */
 public final class Addresses {
 
   public static final String RUN_UPDATES = "runboard.runs.updates";
+  public static final String SIGNING_KEYS = "runboard.signing-keys.changed";
 
   private Addresses() {
   }
