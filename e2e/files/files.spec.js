@@ -1,12 +1,14 @@
 // Files on their own origin, in a real browser: a real Playwright HTML report opens from the run page and its
 // trace viewer (service worker, localStorage) shows a trace; a trace attached on its own opens in that viewer with
 // one click; a hostile report achieves nothing against the dashboard. Run by FilesOriginIT, which prepares the
-// node and passes BASE_URL, RUN_ID, HOSTILE_RUN_ID, ADMIN_USERNAME and ADMIN_PASSWORD.
+// node and passes BASE_URL, RUN_ID, HOSTILE_RUN_ID, ADMIN_USERNAME, ADMIN_PASSWORD, and SHORT_TTL_URL: a second node
+// on the same database whose file URLs live 2 s.
 const { test, expect } = require('@playwright/test');
 
 const ADMIN = { username: process.env.ADMIN_USERNAME, password: process.env.ADMIN_PASSWORD };
 const RUN_ID = process.env.RUN_ID;
 const HOSTILE_RUN_ID = process.env.HOSTILE_RUN_ID;
+const SHORT_TTL_URL = process.env.SHORT_TTL_URL;
 /** A signed URL on the files origin: same host as the dashboard, another port, under /c/<capability>/<id>/. */
 const FILES_URL = new RegExp(`^http://127\\.0\\.0\\.1:(?!${new URL(process.env.BASE_URL).port}/)\\d+/c/[A-Za-z0-9_-]{60}/\\d+/`);
 
@@ -27,8 +29,8 @@ test.afterEach(async () => {
   expect(problems, 'no page errors or dialogs on the dashboard').toEqual([]);
 });
 
-async function signIn(page) {
-  await page.goto('/login');
+async function signIn(page, base = '') {
+  await page.goto(`${base}/login`);
   await page.getByLabel('Username').fill(ADMIN.username);
   await page.getByLabel('Password').fill(ADMIN.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -135,4 +137,39 @@ test('a hostile report reads nothing, changes nothing and sees no session, with 
   await page.reload();
   await expect(page.getByRole('link', { name: 'Playwright HTML report' })).toBeVisible();
   await hostile.close();
+});
+
+test('the run page keeps its file links fresh: after the first URLs expired, the report still opens', async ({ page }) => {
+  test.skip(!SHORT_TTL_URL, 'needs a node with a short files.urlTtl (SHORT_TTL_URL)');
+  await signIn(page, SHORT_TTL_URL);
+  await page.goto(`${SHORT_TTL_URL}/runs/${RUN_ID}`);
+  const link = page.getByRole('link', { name: 'Playwright HTML report' });
+  const first = await link.getAttribute('href');
+  await page.waitForTimeout(4_000);
+  expect((await page.request.get(first)).status(), 'the first URL has expired').toBe(403);
+  const current = await link.getAttribute('href');
+  expect(current, 'replaced before it expired').not.toBe(first);
+  const report = await openTab(page, link);
+  await expect(report.getByText('adds an item').first()).toBeVisible();
+  await report.close();
+});
+
+test('a file link clicked after its URL expired (timers asleep) is refreshed before it opens', async ({ page }) => {
+  test.skip(!SHORT_TTL_URL, 'needs a node with a short files.urlTtl (SHORT_TTL_URL)');
+  await signIn(page, SHORT_TTL_URL);
+  await page.clock.install();
+  await page.goto(`${SHORT_TTL_URL}/runs/${RUN_ID}`);
+  const link = page.getByRole('link', { name: 'Playwright HTML report' });
+  await expect(link).toBeVisible();
+  // Like a laptop asleep: the page's timers stop while the URLs expire.
+  await page.clock.pauseAt(Date.now() + 200);
+  const stale = await link.getAttribute('href');
+  await new Promise((resolve) => setTimeout(resolve, 4_000));
+  expect((await page.request.get(stale)).status(), 'the URL on the page has expired').toBe(403);
+  expect(await link.getAttribute('href')).toBe(stale);
+  await page.clock.setSystemTime(Date.now());
+  const report = await openTab(page, link);
+  await expect(report.getByText('adds an item').first()).toBeVisible();
+  expect(report.url()).not.toBe(stale);
+  await report.close();
 });

@@ -192,15 +192,17 @@ export async function render(view, { params, query, app, page }) {
     schedule();
     planRefresh();
   }
-  /** Fresh URLs a minute before the first one expires (a sleeping laptop's late timer is caught on click). */
+  /**
+   * Fresh URLs shortly before the first one expires: a minute before (a quarter of what is left, if that is less),
+   * at most once a second. A sleeping laptop's late timer is caught on click.
+   */
   function planRefresh() {
     clearTimeout(refreshTimer);
-    view.removeEventListener('click', openFile);
-    const first = Math.min(...[...files.values()].map(expiry).filter(Number.isFinite));
-    if (!Number.isFinite(first)) return;
+    const left = Math.min(...[...files.values()].map(expiry).filter(Number.isFinite)) - Date.now();
+    if (!Number.isFinite(left)) return;
     refreshTimer = setTimeout(() => refreshFiles().catch(() => {
       refreshTimer = setTimeout(planRefresh, 30_000);
-    }), Math.max(0, first - Date.now() - 60_000));
+    }), Math.max(1_000, left - Math.min(60_000, left / 4)));
   }
   async function openFile(event) {
     const a = event.target.closest('a[data-file-id]');

@@ -65,6 +65,7 @@ class FilesOriginIT {
     Runboard node = Runboard.start(TestDatabase.config(new JsonObject().put(AppConfig.DATA_DIR, data.toString())
       .put(AppConfig.ADMIN_USERNAME, ADMIN).put(AppConfig.ADMIN_PASSWORD, PASSWORD)));
     Vertx vertx = Vertx.vertx();
+    Runboard shortLived = null;
     try {
       DatabaseUrl db = DatabaseUrl.parse(node.config().dbUrl());
       String reporterKey = TestUsers.apiKey(db, "reporter");
@@ -101,24 +102,32 @@ class FilesOriginIT {
         .file("report_html", "report.zip", "application/zip", FileFixtures.zip(entries))
         .field("report_label_html", "Playwright HTML report"));
 
+      // A second node on the same database and storage whose file URLs live 2 s.
+      shortLived = Runboard.start(AppConfig.of(node.config().json().put(AppConfig.HTTP_PORT, 0)
+        .put(AppConfig.FILES_PORT, 0).put(AppConfig.FILES_URL_TTL, "2s")));
+
       Map<String, String> browser = new HashMap<>();
       browser.put("BASE_URL", origin);
       browser.put("RUN_ID", Long.toString(runId));
       browser.put("HOSTILE_RUN_ID", Long.toString(hostile.runId()));
+      browser.put("SHORT_TTL_URL", "http://127.0.0.1:" + shortLived.port());
       browser.put("ADMIN_USERNAME", ADMIN);
       browser.put("ADMIN_PASSWORD", PASSWORD);
       browser.put("CHROMIUM_PATH", chromium);
       browser.put("CI", "1");
       Run specs = run(E2E, browser, work, "npx", "playwright", "test", "--config", "files.config.js");
       assertThat(specs.exitCode()).as(specs.output()).isZero();
-      assertThat(specs.output()).contains("4 passed");
+      assertThat(specs.output()).contains("6 passed");
 
       // Server side: the hostile report made no key, ended no session.
       assertThat(scalar(db, "SELECT count(*) FROM api_keys WHERE name LIKE ?", "stolen%")).isZero();
       assertThat(scalar(db, "SELECT count(*) FROM sessions"))
-        .as("one session per sign-in of the 4 specs: the hostile logouts ended none").isEqualTo(4);
+        .as("one session per sign-in of the 6 specs: the hostile logouts ended none").isEqualTo(6);
     } finally {
       vertx.close().await();
+      if (shortLived != null) {
+        shortLived.stop();
+      }
       node.stop();
     }
   }
