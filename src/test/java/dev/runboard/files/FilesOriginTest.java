@@ -464,6 +464,30 @@ class FilesOriginTest {
     }
   }
 
+  @Test
+  @DisplayName("behind a proxy: URLs name files.publicUrl, and files let http.publicUrl frame them")
+  void behindProxy() throws Exception {
+    Runboard proxied = Runboard.start(AppConfig.of(node.config().json().put(AppConfig.HTTP_PORT, 0)
+      .put(AppConfig.FILES_PORT, 0).put(AppConfig.HTTP_PUBLIC_URL, "https://runboard.example.com")
+      .put(AppConfig.FILES_PUBLIC_URL, "https://runboard-files.example-usercontent.com")));
+    try {
+      JsonObject detail = get(client.get(proxied.port(), "127.0.0.1", "/api/test-runs/" + runId)
+        .bearerTokenAuthentication(viewerKey)).bodyAsJsonObject();
+      String url = detail.getJsonArray("files").getJsonObject(0).getString("url");
+      assertThat(url).startsWith("https://runboard-files.example-usercontent.com/c/");
+      // What the proxy forwards: the same path to the node's files port.
+      String path = url.substring("https://runboard-files.example-usercontent.com".length());
+      HttpResponse<Buffer> index = get(files.get(proxied.filesPort(), "127.0.0.1", path)
+        .virtualHost("runboard-files.example-usercontent.com"));
+      assertThat(index.statusCode()).isEqualTo(200);
+      assertThat(index.bodyAsString()).isEqualTo(REPORT_INDEX);
+      assertThat(index.getHeader("Content-Security-Policy"))
+        .isEqualTo("frame-ancestors 'self' https://runboard.example.com");
+    } finally {
+      proxied.stop();
+    }
+  }
+
   // ----- helpers -------------------------------------------------------------------------------------------------
 
   /** A freshly signed URL of the report's script, from the read API. */
