@@ -10,7 +10,8 @@ const RUN_ID = process.env.RUN_ID;
 const HOSTILE_RUN_ID = process.env.HOSTILE_RUN_ID;
 const SHORT_TTL_URL = process.env.SHORT_TTL_URL;
 /** A signed URL on the files origin: same host as the dashboard, another port, under /c/<capability>/<id>/. */
-const FILES_URL = new RegExp(`^http://127\\.0\\.0\\.1:(?!${new URL(process.env.BASE_URL).port}/)\\d+/c/[A-Za-z0-9_-]{60}/\\d+/`);
+const DASHBOARD_PORT = new URL(process.env.BASE_URL).port;
+const FILES_URL = new RegExp(`^http://127\\.0\\.0\\.1:(?!${DASHBOARD_PORT}/)\\d+/c/[A-Za-z0-9_-]{60}/\\d+/`);
 
 test.describe.configure({ mode: 'serial' });
 

@@ -176,7 +176,8 @@ export async function render(view, { params, query, app, page }) {
   }
   /** The HTML report whose trace viewer opens the run's traces (the main one, else a shard's). */
   const htmlReport = () => {
-    const html = [...files.values()].filter((f) => f.kind === 'report' && /^html(-shard-\d+)?$/.test(f.reportType || ''));
+    const html = [...files.values()]
+      .filter((f) => f.kind === 'report' && /^html(-shard-\d+)?$/.test(f.reportType || ''));
     return html.find((f) => f.reportType === 'html') || html[0] || null;
   };
   const traceViewerUrl = (trace) => {

@@ -61,6 +61,8 @@ public class HttpVerticle extends VerticleBase {
       // Byte ranges are of the stored files: the files origin never compresses.
       filesServer = vertx.createHttpServer(serverOptions().setCompressionSupported(false));
       return filesServer.requestHandler(files.router(vertx)).listen(shared(config.filesPort(), -2), config.httpHost())
+        .recover(e -> Future.failedFuture(new IllegalStateException("The files origin cannot listen on "
+          + config.httpHost() + ":" + config.filesPort() + " (" + AppConfig.FILES_PORT + "): " + e.getMessage(), e)))
         .compose(listening -> {
           services.links().listening(listening.actualPort());
           return router(services);

@@ -49,7 +49,10 @@ public final class TestDatabase {
     return new DatabaseUrl("127.0.0.1", postgres().getPort(), name, "postgres", "");
   }
 
-  /** Test config: loopback, random ports (dashboard and files), two HTTP instances, a fresh database; {@code overrides} win. */
+  /**
+   * Test config: loopback, random ports (dashboard and files), two HTTP instances, a fresh database;
+   * {@code overrides} win.
+   */
   public static AppConfig config(JsonObject overrides) {
     JsonObject json = new JsonObject()
       .put(AppConfig.HTTP_HOST, "127.0.0.1")

@@ -163,7 +163,8 @@ public final class FileCapabilities {
       }
       if (verifying.isEmpty()) {
         // Retiring the last key is refused, so this is a database edited by hand: keep signing with what we had.
-        logger.error("No file signing key is in force; keeping the {} held", keys == null ? 0 : keys.verifying().size());
+        logger.error("No file signing key is in force; keeping the {} held",
+          keys == null ? 0 : keys.verifying().size());
         if (keys == null) {
           throw new IllegalStateException("no file signing key is in force");
         }

@@ -48,7 +48,8 @@ import java.util.regex.Pattern;
  */
 public final class FileServer {
 
-  static final String FORBIDDEN_TEXT = "This link is not valid, or it has expired. Open the file again from Runboard.\n";
+  static final String FORBIDDEN_TEXT =
+    "This link is not valid, or it has expired. Open the file again from Runboard.\n";
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d{0,19})-(\\d{0,19})");
 
   private final ArtifactStore store;

@@ -41,9 +41,11 @@ final class RunHub {
       Channel created = new Channel();
       created.consumer = vertx.eventBus().consumer(Addresses.runEvents(runId), message -> {
         List<RunEvent> events = EventCodec.decodeRunEvents(message.body());
+        // Files' URLs name each client's files origin: only a batch with files is encoded once per origin.
+        boolean withFiles = events.stream().anyMatch(RunEvent.RunFiles.class::isInstance);
         Map<FileLinks, Batch> batches = new HashMap<>();
         for (RunStream s : created.streams.toArray(RunStream[]::new)) {
-          s.offer(batches.computeIfAbsent(s.links(), links -> Batch.of(events, links)));
+          s.offer(batches.computeIfAbsent(withFiles ? s.links() : null, origin -> Batch.of(events, s.links())));
         }
       });
       return created;

@@ -488,6 +488,17 @@ class FilesOriginTest {
     }
   }
 
+  @Test
+  @DisplayName("a busy files port stops the start with a message that names files.port")
+  void busyFilesPort() throws Exception {
+    try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      AppConfig config = AppConfig.of(node.config().json().put(AppConfig.HTTP_PORT, 0)
+        .put(AppConfig.FILES_PORT, busy.getLocalPort()));
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> Runboard.start(config))
+        .hasMessageContaining("files.port").hasMessageContaining(":" + busy.getLocalPort());
+    }
+  }
+
   // ----- helpers -------------------------------------------------------------------------------------------------
 
   /** A freshly signed URL of the report's script, from the read API. */
