@@ -3,6 +3,7 @@
 // one click; a hostile report achieves nothing against the dashboard. Run by FilesOriginIT, which prepares the
 // node and passes BASE_URL, RUN_ID, HOSTILE_RUN_ID, ADMIN_USERNAME, ADMIN_PASSWORD, and SHORT_TTL_URL: a second node
 // on the same database whose file URLs live 2 s.
+const fs = require('fs');
 const { test, expect } = require('@playwright/test');
 
 const ADMIN = { username: process.env.ADMIN_USERNAME, password: process.env.ADMIN_PASSWORD };
@@ -113,7 +114,7 @@ test('a hostile report reads nothing, changes nothing and sees no session, with 
   const hostile = await openTab(page, link);
   await expect(hostile.locator('#results')).not.toHaveText('running', { timeout: 30_000 });
   const results = JSON.parse(await hostile.locator('#results').textContent());
-  console.log('hostile report:', JSON.stringify(results));
+  fs.writeFileSync(test.info().outputPath('hostile-results.json'), JSON.stringify(results, null, 2));
 
   // Nothing read: CORS gives it no answer, and a no-cors answer is opaque.
   expect(results.readRuns).toMatch(/^blocked/);
