@@ -29,10 +29,17 @@ export function clear(el) {
   return el;
 }
 
-/** Only same-origin paths (and fragments) become links: nothing from data can be a javascript: URL. */
+/** Only paths, fragments and http(s) URLs become links: nothing from data can be a javascript: URL. */
 export function safeHref(href) {
   const text = String(href);
-  return text.startsWith('/') && !text.startsWith('//') || text.startsWith('#') ? text : '#';
+  if (text.startsWith('/') && !text.startsWith('//') || text.startsWith('#')) return text;
+  // Absolute links only to web pages (files live on their own origin), never javascript: or data:.
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : '#';
+  } catch {
+    return '#';
+  }
 }
 
 /** An in-app link, handled by the router. */

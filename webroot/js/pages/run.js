@@ -271,8 +271,63 @@ export async function render(view, { params, query, app, page }) {
     }
     if (!reports.length) return;
     append(filesBox, [h('span', { class: 'muted' }, 'Reports: '),
-      reports.map((f) => h('a', { href: f.url, class: 'file-link', target: '_blank', rel: 'noopener' }, f.label || f.name))]);
+      reports.map((f) => fileLink(f, f.label || f.name, 'file-link'))]);
   }
+
+  // ----- file links: signed URLs on the files origin that expire (expiresAt); fresh ones come with the run -----
+  /** A link that opens a file in a new tab; `viewer` opens a trace in the run's HTML report's trace viewer. */
+  function fileLink(file, text, className, viewer = false) {
+    return h('a', { href: viewer ? traceViewerUrl(file) : file.url, class: className, target: '_blank', rel: 'noopener',
+      dataset: viewer ? { fileId: String(file.id), viewer: '1' } : { fileId: String(file.id) } }, text);
+  }
+  /** The HTML report whose trace viewer opens the run's traces (the main one, else a shard's). */
+  const htmlReport = () => {
+    const html = [...files.values()]
+      .filter((f) => f.kind === 'report' && /^html(-shard-\d+)?$/.test(f.reportType || ''));
+    return html.find((f) => f.reportType === 'html') || html[0] || null;
+  };
+  const traceViewerUrl = (trace) => {
+    const report = htmlReport();
+    return report && `${report.url}trace/index.html?trace=${encodeURIComponent(trace.url)}`;
+  };
+  const expiry = (file) => Date.parse(file.expiresAt || '');
+  let refreshTimer = null;
+  async function refreshFiles() {
+    const fresh = await api(`/api/test-runs/${runId}`);
+    for (const file of fresh.files) files.set(file.id, file);
+    rowCache.clear();
+    schedule();
+    planRefresh();
+  }
+  /**
+   * Fresh URLs shortly before the first one expires: a minute before (a quarter of what is left, if that is less),
+   * at most once a second. A sleeping laptop's late timer is caught on click.
+   */
+  function planRefresh() {
+    clearTimeout(refreshTimer);
+    const left = Math.min(...[...files.values()].map(expiry).filter(Number.isFinite)) - Date.now();
+    if (!Number.isFinite(left)) return;
+    refreshTimer = setTimeout(() => refreshFiles().catch(() => {
+      refreshTimer = setTimeout(planRefresh, 30_000);
+    }), Math.max(1_000, left - Math.min(60_000, left / 4)));
+  }
+  async function openFile(event) {
+    const a = event.target.closest('a[data-file-id]');
+    if (!a || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    const file = files.get(Number(a.dataset.fileId));
+    const viewed = a.dataset.viewer ? htmlReport() : null;
+    const stale = [file, viewed].some((f) => f && expiry(f) - Date.now() < 5_000);
+    if (!file || !stale) return;
+    event.preventDefault();
+    try {
+      await refreshFiles();
+      const fresh = files.get(file.id);
+      window.open(a.dataset.viewer ? traceViewerUrl(fresh) : fresh.url, '_blank', 'noopener');
+    } catch (e) {
+      toast(e.message);
+    }
+  }
+  view.addEventListener('click', openFile);
 
   const chips = new Map(FILTERS.map(([key, label]) => {
     const n = h('span', { class: 'n' }, '0');
@@ -582,8 +637,8 @@ export async function render(view, { params, query, app, page }) {
       const named = (attempt.attachments || []).filter((a) => !attached.some((f) => f.name === a.name));
       if (attached.length || named.length) {
         box.append(h('ul', { class: 'attachments' },
-          attached.map((f) => h('li', null, h('a', { href: f.url, target: '_blank', rel: 'noopener', class: `file-link k-${f.kind}` },
-            `${f.kind}: ${f.name}`))),
+          attached.map((f) => h('li', null, fileLink(f, `${f.kind}: ${f.name}`, `file-link k-${f.kind}`),
+            f.kind === 'trace' && htmlReport() ? [' · ', fileLink(f, 'open in trace viewer', 'trace-viewer', true)] : null)),
           named.map((a) => h('li', { class: 'muted' }, `${a.name || 'attachment'} (${a.contentType || 'file'}, not uploaded)`))));
       }
       if (attempt.annotations && attempt.annotations.length) {
@@ -764,6 +819,7 @@ export async function render(view, { params, query, app, page }) {
     for (const file of JSON.parse(event.data).files) files.set(file.id, file);
     rowCache.clear();
     schedule();
+    planRefresh();
   });
   source.addEventListener('run-finished', (event) => {
     run = { ...run, ...JSON.parse(event.data).run };
@@ -785,11 +841,14 @@ export async function render(view, { params, query, app, page }) {
   }, 5000);
 
   draw();
+  planRefresh();
   page.dispose = () => {
     disposed = true;
     source.close();
     clearInterval(ticker);
     clearTimeout(shardTimer);
+    clearTimeout(refreshTimer);
+    view.removeEventListener('click', openFile);
     document.removeEventListener('keydown', onKey);
     window.removeEventListener('hashchange', onHash);
     clearTimeout(signatureTimer);

@@ -44,13 +44,16 @@ public final class Runboard {
   private final EmbeddedDatabase embedded;
   private final AppConfig config;
   private final int port;
+  private final int filesPort;
   private String httpDeployment;
 
-  private Runboard(Vertx vertx, EmbeddedDatabase embedded, AppConfig config, int port, String httpDeployment) {
+  private Runboard(Vertx vertx, EmbeddedDatabase embedded, AppConfig config, int port, int filesPort,
+                   String httpDeployment) {
     this.vertx = vertx;
     this.embedded = embedded;
     this.config = config;
     this.port = port;
+    this.filesPort = filesPort;
     this.httpDeployment = httpDeployment;
   }
 
@@ -77,8 +80,12 @@ public final class Runboard {
           options(effective).setInstances(effective.httpInstances())))
         .await();
       int port = (Integer) vertx.sharedData().getLocalMap(HttpVerticle.LOCAL_MAP).get(HttpVerticle.ACTUAL_PORT);
-      logger.info("Runboard listening on http://{}:{}/", displayHost(effective.httpHost()), port);
-      return new Runboard(vertx, embedded, effective, port, httpDeployment);
+      int filesPort = (Integer) vertx.sharedData().getLocalMap(HttpVerticle.LOCAL_MAP)
+        .get(HttpVerticle.ACTUAL_FILES_PORT);
+      String host = displayHost(effective.httpHost());
+      logger.info("Runboard listening on http://{}:{}/ (files on {}/)", host, port,
+        effective.filesPublicUrl().isEmpty() ? "http://" + host + ":" + filesPort : effective.filesPublicUrl());
+      return new Runboard(vertx, embedded, effective, port, filesPort, httpDeployment);
     } catch (RuntimeException e) {
       closeQuietly(vertx, embedded);
       throw e;
@@ -118,6 +125,11 @@ public final class Runboard {
 
   public int port() {
     return port;
+  }
+
+  /** The files origin's port (its listener; behind {@code files.publicUrl} when that is set). */
+  public int filesPort() {
+    return filesPort;
   }
 
   public Vertx vertx() {

@@ -2,6 +2,7 @@ package dev.runboard;
 
 import dev.runboard.api.FileUrls;
 import dev.runboard.auth.Accounts;
+import dev.runboard.auth.FileCapabilities;
 import dev.runboard.bus.EventPublisher;
 import dev.runboard.config.AppConfig;
 import dev.runboard.store.FileStorage;
@@ -15,19 +16,22 @@ import io.vertx.sqlclient.Pool;
 /**
  * What the areas of a node share, built once per HTTP verticle instance and handed to each area's constructor:
  * the pool, the store's services (one read of its SQL), the accounts area (its SQL, the password hasher and the
- * guard), the file storage, the event publisher and the file links.
+ * guard), the file storage, the event publisher, the file capabilities (the signing keys, kept fresh) and the file
+ * links that sign with them.
  *
  * @param metrics the Prometheus registry, or null when {@code metrics.enabled} is off
  */
 record Services(Vertx vertx, AppConfig config, Pool pool, Stores stores, Accounts accounts, FileStorage files,
-                EventPublisher events, FileUrls links, PrometheusMeterRegistry metrics) {
+                EventPublisher events, FileCapabilities capabilities, FileUrls links,
+                PrometheusMeterRegistry metrics) {
 
   static Future<Services> create(Vertx vertx, AppConfig config, PrometheusMeterRegistry metrics) {
     Pool pool = Pools.shared(vertx, config);
     Future<Stores> stores = Stores.load(vertx, pool);
     Future<Accounts> accounts = Accounts.load(vertx, pool, config, metrics);
-    return Future.all(stores, accounts).map(loaded -> new Services(vertx, config, pool, stores.result(),
+    Future<FileCapabilities> capabilities = FileCapabilities.load(vertx, pool, config.fileUrlTtlMs());
+    return Future.all(stores, accounts, capabilities).map(loaded -> new Services(vertx, config, pool, stores.result(),
       accounts.result(), FileStorage.of(vertx, config), new EventPublisher(vertx.eventBus()),
-      new FileUrls(), metrics));
+      capabilities.result(), new FileUrls(config, capabilities.result()), metrics));
   }
 }

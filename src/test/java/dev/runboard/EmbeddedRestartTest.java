@@ -22,6 +22,7 @@ class EmbeddedRestartTest {
     return AppConfig.of(new JsonObject()
       .put(AppConfig.HTTP_HOST, "127.0.0.1")
       .put(AppConfig.HTTP_PORT, 0)
+      .put(AppConfig.FILES_PORT, 0)
       .put(AppConfig.HTTP_INSTANCES, 1)
       .put(AppConfig.HTTP_SHUTDOWN_TIMEOUT, "2s")
       .put(AppConfig.DATA_DIR, dataDir.toString()));

@@ -54,7 +54,8 @@ class MainProcessTest {
   @Test
   @DisplayName("SIGTERM stops HTTP, then the embedded database, and exits 0")
   void gracefulStop(@TempDir Path dir) throws Exception {
-    Process process = runboard(dir, Map.of("RUNBOARD_HTTP_HOST", "127.0.0.1", "RUNBOARD_HTTP_PORT", "0"))
+    Process process = runboard(dir, Map.of("RUNBOARD_HTTP_HOST", "127.0.0.1", "RUNBOARD_HTTP_PORT", "0",
+      "RUNBOARD_FILES_PORT", "0"))
       .redirectErrorStream(true).start();
     List<String> lines = new ArrayList<>();
     CompletableFuture<Integer> port = new CompletableFuture<>();

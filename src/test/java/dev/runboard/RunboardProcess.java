@@ -49,7 +49,7 @@ final class RunboardProcess implements AutoCloseable {
     builder.directory(workDir.toFile()).redirectErrorStream(true);
     builder.environment().keySet().removeIf(k -> k.startsWith("RUNBOARD_"));
     builder.environment().putAll(Map.of("RUNBOARD_HTTP_HOST", "127.0.0.1", "RUNBOARD_HTTP_PORT", "0",
-      "RUNBOARD_HTTP_INSTANCES", "1", "RUNBOARD_HTTP_SHUTDOWN_TIMEOUT", "2s"));
+      "RUNBOARD_FILES_PORT", "0", "RUNBOARD_HTTP_INSTANCES", "1", "RUNBOARD_HTTP_SHUTDOWN_TIMEOUT", "2s"));
     builder.environment().putAll(env);
     RunboardProcess runboard = new RunboardProcess(builder.start());
     try {

@@ -49,11 +49,15 @@ public final class TestDatabase {
     return new DatabaseUrl("127.0.0.1", postgres().getPort(), name, "postgres", "");
   }
 
-  /** Test config: loopback, a random port, two HTTP instances, a fresh database; {@code overrides} win. */
+  /**
+   * Test config: loopback, random ports (dashboard and files), two HTTP instances, a fresh database;
+   * {@code overrides} win.
+   */
   public static AppConfig config(JsonObject overrides) {
     JsonObject json = new JsonObject()
       .put(AppConfig.HTTP_HOST, "127.0.0.1")
       .put(AppConfig.HTTP_PORT, 0)
+      .put(AppConfig.FILES_PORT, 0)
       .put(AppConfig.HTTP_INSTANCES, 2)
       .put(AppConfig.HTTP_SHUTDOWN_TIMEOUT, "2s")
       .put(AppConfig.DB_URL, freshDatabase().toString())

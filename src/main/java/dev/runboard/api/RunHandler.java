@@ -115,7 +115,8 @@ final class RunHandler {
           return;
         }
         JsonArray runFiles = new JsonArray();
-        artifacts.forEach(row -> runFiles.add(JsonObject.mapFrom(links.link(StoreRows.artifact(row).toFile()))));
+        FileLinks client = links.forClient(ctx.request().scheme(), ctx.request().getHeader("Host"));
+        artifacts.forEach(row -> runFiles.add(JsonObject.mapFrom(client.link(StoreRows.artifact(row).toFile()))));
         Responses.sendJson(ctx, 200, ApiRows.runDetail(run.iterator().next(), runFiles));
       })
       .onFailure(ctx::fail);

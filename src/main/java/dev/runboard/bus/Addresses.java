@@ -12,6 +12,8 @@ package dev.runboard.bus;
  *       "counters"}}.</li>
  *   <li>{@link #RETENTION_PASS} (request/reply, a local consumer on each node): runs one retention pass on the
  *       node now, after any pass in progress there, and replies with what it removed.</li>
+ *   <li>{@link #SIGNING_KEYS} (publish): the file signing keys changed (a key was created or retired), {@code {}};
+ *       every HTTP verticle instance of every node reloads them.</li>
  * </ul>
  * Everything is published only after the transaction that made it has committed.
  */
@@ -19,6 +21,7 @@ public final class Addresses {
 
   public static final String RUN_UPDATES = "runboard.runs.updates";
   public static final String RETENTION_PASS = "runboard.maintenance.retention.pass";
+  public static final String SIGNING_KEYS = "runboard.signing-keys.changed";
 
   private Addresses() {
   }

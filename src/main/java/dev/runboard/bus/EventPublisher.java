@@ -2,6 +2,7 @@ package dev.runboard.bus;
 
 import dev.runboard.model.RunEvent;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 
@@ -27,6 +28,11 @@ public final class EventPublisher {
   /** A run-list change for the global feed. */
   public void publish(RunEvent.RunUpdate update) {
     bus.publish(Addresses.RUN_UPDATES, EventCodec.data(update));
+  }
+
+  /** The file signing keys changed: every instance of every node reloads them. */
+  public void publishSigningKeysChanged() {
+    bus.publish(Addresses.SIGNING_KEYS, new JsonObject());
   }
 
   /** A run's ending: its {@code run-finished} event, and the run-list change that goes with it. */

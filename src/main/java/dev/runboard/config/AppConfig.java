@@ -37,6 +37,9 @@ public final class AppConfig {
   public static final String HTTP_INSTANCES = "http.instances";
   public static final String HTTP_SHUTDOWN_TIMEOUT = "http.shutdownTimeout";
   public static final String HTTP_IDLE_TIMEOUT = "http.idleTimeout";
+  public static final String FILES_PORT = "files.port";
+  public static final String FILES_PUBLIC_URL = "files.publicUrl";
+  public static final String FILES_URL_TTL = "files.urlTtl";
   public static final String DB_URL = "db.url";
   public static final String DB_USER = "db.user";
   public static final String DB_PASSWORD = "db.password";
@@ -90,6 +93,8 @@ public final class AppConfig {
   static final String CONFIG_FILE_ENV = "RUNBOARD_CONFIG";
   static final String CONFIG_FILE_SYSPROP = "runboard.config";
   static final Path DEFAULT_CONFIG_FILE = Path.of("conf", "config.json");
+  static final long MIN_FILE_URL_TTL_MS = 1_000;
+  static final long MAX_FILE_URL_TTL_MS = 7 * 86_400_000L;
 
   /** Every key Runboard reads, in the order the README documents them. */
   public static final List<Key> KEYS = List.of(
@@ -101,6 +106,12 @@ public final class AppConfig {
     new Key(HTTP_SHUTDOWN_TIMEOUT, Type.DURATION, "10s", "How long a stop waits for in-flight requests"),
     new Key(HTTP_IDLE_TIMEOUT, Type.DURATION, "2m", "Closes a connection on which nothing was received or "
       + "delivered for this long (live streams' pings count; keep it above `sse.pingInterval`)"),
+    new Key(FILES_PORT, Type.PORT, 3001, "Port of the files origin, the second HTTP listener that serves reports, "
+      + "traces and other files by signed URL only (0 picks a free one)"),
+    new Key(FILES_PUBLIC_URL, Type.ORIGIN, "", "Public origin of the files (e.g. `https://runboard-files.example.com`, "
+      + "behind a proxy to `files.port`); empty: the dashboard's host on `files.port`"),
+    new Key(FILES_URL_TTL, Type.DURATION, "1h", "How long a signed file URL stays valid (1s to 7d); the dashboard "
+      + "asks for fresh ones before they expire"),
     new Key(DB_URL, Type.DB_URL, "", "PostgreSQL URL `postgresql://user:pass@host:5432/db`; empty: embedded PostgreSQL"),
     new Key(DB_USER, Type.STRING, "", "PostgreSQL user (overrides the URL's)"),
     new Key(DB_PASSWORD, Type.STRING, "", "PostgreSQL password (overrides the URL's)"),
@@ -243,6 +254,19 @@ public final class AppConfig {
 
   public long idleTimeoutMs() {
     return json.getLong(HTTP_IDLE_TIMEOUT);
+  }
+
+  public int filesPort() {
+    return json.getInteger(FILES_PORT);
+  }
+
+  /** {@code files.publicUrl} (an origin without a trailing slash), or empty. */
+  public String filesPublicUrl() {
+    return json.getString(FILES_PUBLIC_URL);
+  }
+
+  public long fileUrlTtlMs() {
+    return json.getLong(FILES_URL_TTL);
   }
 
   public String dbUrl() {
@@ -503,6 +527,7 @@ public final class AppConfig {
       }
     }
     checkAdministrator(json, raw);
+    checkFiles(json, raw);
     return new AppConfig(json);
   }
 
@@ -528,6 +553,24 @@ public final class AppConfig {
         + json.getInteger(AUTH_MIN_PASSWORD_LENGTH) + " characters (" + AUTH_MIN_PASSWORD_LENGTH + "), got a "
         + password.length() + "-character value");
     }
+  }
+
+  /** The files origin needs a port of its own, and URLs valid between a second and a week. */
+  private static void checkFiles(JsonObject json, Map<String, Source> raw) {
+    int port = json.getInteger(FILES_PORT);
+    if (port != 0 && port == json.getInteger(HTTP_PORT)) {
+      throw new ConfigException(FILES_PORT + " (" + originOf(raw, FILES_PORT) + ") must differ from " + HTTP_PORT
+        + ": files are served on an origin of their own, got '" + port + "'");
+    }
+    long ttl = json.getLong(FILES_URL_TTL);
+    if (ttl < MIN_FILE_URL_TTL_MS || ttl > MAX_FILE_URL_TTL_MS) {
+      throw new ConfigException(FILES_URL_TTL + " (" + originOf(raw, FILES_URL_TTL) + ") must be from 1s to 7d, got '"
+        + (raw.containsKey(FILES_URL_TTL) ? raw.get(FILES_URL_TTL).value() : ttl) + "'");
+    }
+  }
+
+  private static String originOf(Map<String, Source> raw, String key) {
+    return raw.containsKey(key) ? raw.get(key).origin() : "default";
   }
 
   private record Source(Object value, String origin) {
@@ -559,6 +602,7 @@ public final class AppConfig {
     DURATION(Type::parseDuration),
     SIZE(Type::parseSize),
     URL(Type::url),
+    ORIGIN(Type::origin),
     DB_URL(Type::dbUrl),
     PATH(Type::path),
     OPTIONAL_PATH(v -> String.valueOf(v).trim().isEmpty() ? "" : path(v));
@@ -632,6 +676,27 @@ public final class AppConfig {
         return s.replaceAll("/+$", "");
       } catch (URISyntaxException e) {
         throw new IllegalArgumentException(URL_EXPECTED);
+      }
+    }
+
+    /** An http(s) URL with nothing after its host and port (a trailing slash is dropped): an origin. */
+    private static Object origin(Object value) {
+      String s = String.valueOf(value).trim();
+      String expected = "must be an http(s) origin such as https://runboard-files.example.com (no path, query or "
+        + "user)";
+      if (s.isEmpty()) {
+        return "";
+      }
+      try {
+        URI uri = new URI(s);
+        boolean plain = uri.getRawUserInfo() == null && uri.getRawQuery() == null && uri.getRawFragment() == null
+          && (uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/"));
+        if ((!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) || uri.getHost() == null || !plain) {
+          throw new IllegalArgumentException(expected);
+        }
+        return s.replaceAll("/$", "");
+      } catch (URISyntaxException e) {
+        throw new IllegalArgumentException(expected);
       }
     }
 

@@ -1,9 +1,20 @@
 package dev.runboard.model;
 
-/** Gives a file the URL a client fetches it from. The one implementation belongs to the read API. */
-@FunctionalInterface
+/**
+ * Gives a file the URL a client fetches it from: absolute, on the files origin, with a signed capability that
+ * expires. The one implementation belongs to the read API.
+ */
 public interface FileLinks {
 
-  /** The file with its {@code url} set. */
+  /** The file with its {@code url} and {@code expiresAt} set. */
   RunFile link(RunFile file);
+
+  /**
+   * The links for a client whose request reached this node with {@code scheme} and {@code Host} header
+   * {@code host} (either may be null): when no files origin is configured, files are served on the host the client
+   * used, at the files port. Links of the same origin are equal.
+   */
+  default FileLinks forClient(String scheme, String host) {
+    return this;
+  }
 }

@@ -3,6 +3,7 @@ package dev.runboard.stream;
 import dev.runboard.bus.Addresses;
 import dev.runboard.bus.EventCodec;
 import dev.runboard.model.FileLinks;
+import dev.runboard.model.RunEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -10,18 +11,19 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The run streams of one HTTP verticle instance, grouped by run: one bus consumer per watched run (registered on
- * the first client, unregistered with the last), whose messages are encoded once and offered to every client of
- * that run. Everything here runs on the instance's event loop.
+ * the first client, unregistered with the last), whose messages are decoded once and encoded once per files origin
+ * among that run's clients (the files' URLs name it; usually all clients share one), then offered to every client.
+ * Everything here runs on the instance's event loop.
  */
 final class RunHub {
 
   private final Vertx vertx;
-  private final FileLinks links;
   private final Map<Long, Channel> channels = new HashMap<>();
 
   private static final class Channel {
@@ -29,9 +31,8 @@ final class RunHub {
     MessageConsumer<JsonObject> consumer;
   }
 
-  RunHub(Vertx vertx, FileLinks links) {
+  RunHub(Vertx vertx) {
     this.vertx = vertx;
-    this.links = links;
   }
 
   /** Adds a client; the future completes once the run's consumer is registered (cluster-wide). */
@@ -39,9 +40,12 @@ final class RunHub {
     Channel channel = channels.computeIfAbsent(stream.runId(), runId -> {
       Channel created = new Channel();
       created.consumer = vertx.eventBus().consumer(Addresses.runEvents(runId), message -> {
-        Batch batch = Batch.of(EventCodec.decodeRunEvents(message.body()), links);
+        List<RunEvent> events = EventCodec.decodeRunEvents(message.body());
+        // Files' URLs name each client's files origin: only a batch with files is encoded once per origin.
+        boolean withFiles = events.stream().anyMatch(RunEvent.RunFiles.class::isInstance);
+        Map<FileLinks, Batch> batches = new HashMap<>();
         for (RunStream s : created.streams.toArray(RunStream[]::new)) {
-          s.offer(batch);
+          s.offer(batches.computeIfAbsent(withFiles ? s.links() : null, origin -> Batch.of(events, s.links())));
         }
       });
       return created;

@@ -46,6 +46,11 @@ final class RunStream {
     return runId;
   }
 
+  /** The links of this client's files (its files origin). */
+  FileLinks links() {
+    return links;
+  }
+
   /** A live batch from the bus. */
   void offer(Batch batch) {
     if (!finished && !connection.closed()) {

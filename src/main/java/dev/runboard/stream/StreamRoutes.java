@@ -43,7 +43,7 @@ public final class StreamRoutes {
   private StreamRoutes(Vertx vertx, EventLog log, FileLinks links, GlobalFeed feed, AppConfig config) {
     this.log = log;
     this.links = links;
-    this.hub = new RunHub(vertx, links);
+    this.hub = new RunHub(vertx);
     this.feed = feed;
     this.count = ConnectionCount.of(vertx);
     this.maxConnections = config.sseMaxConnections();
@@ -90,7 +90,8 @@ public final class StreamRoutes {
       Long lastEventId = requested != null && requested <= head.lastSeq() ? requested : null;
       RunStream[] stream = new RunStream[1];
       SseConnection connection = open(ctx, () -> hub.leave(stream[0]));
-      stream[0] = new RunStream(runId, log, links, connection);
+      stream[0] = new RunStream(runId, log, links.forClient(ctx.request().scheme(), ctx.request().getHeader("Host")),
+        connection);
       hub.join(stream[0])
         .compose(v -> lastEventId != null ? stream[0].startWithReplay(lastEventId)
           : log.head(runId).compose(stream[0]::startWithSnapshot))

@@ -29,6 +29,22 @@ class AppConfigTest {
     assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
     assertThat(config.shutdownTimeoutMs()).isEqualTo(10_000);
     assertThat(config.httpInstances()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(config.filesPort()).isEqualTo(3001);
+    assertThat(config.filesPublicUrl()).isEmpty();
+    assertThat(config.fileUrlTtlMs()).isEqualTo(3_600_000);
+  }
+
+  @Test
+  @DisplayName("the files origin: an origin with its trailing slash dropped, its own port, a lifetime of 1s to 7d")
+  void filesOrigin() {
+    AppConfig config = AppConfig.of(new JsonObject().put("files.publicUrl", "https://Files.example.com:8443/")
+      .put("files.port", 0).put("http.port", 0).put("files.urlTtl", "7d"));
+    assertThat(config.filesPublicUrl()).isEqualTo("https://Files.example.com:8443");
+    assertThat(config.filesPort()).isZero();
+    assertThat(config.fileUrlTtlMs()).isEqualTo(7 * 86_400_000L);
+    assertThat(AppConfig.of(new JsonObject().put("files.urlTtl", "1s")).fileUrlTtlMs()).isEqualTo(1_000);
+    assertThat(AppConfig.of(new JsonObject().put("http.port", 3001).put("files.port", 3002)).filesPort())
+      .isEqualTo(3002);
   }
 
   @ParameterizedTest(name = "{0} = ''{1}'' is refused")
@@ -88,7 +104,16 @@ class AppConfigTest {
     "webhooks.maxRetryDelay|1 week",
     "webhooks.retryFor|0d",
     "webhooks.pollInterval|often",
-    "webhooks.scanInterval|0ms"
+    "webhooks.scanInterval|0ms",
+    "files.port|70000",
+    "files.port|3000",
+    "files.publicUrl|ftp://files.example.com",
+    "files.publicUrl|https://files.example.com/runboard",
+    "files.publicUrl|https://files.example.com/?x=1",
+    "files.publicUrl|https://user@files.example.com",
+    "files.urlTtl|0s",
+    "files.urlTtl|500ms",
+    "files.urlTtl|8d"
   })
   void badValueNamesTheKey(String key, String value) {
     assertThatThrownBy(() -> AppConfig.of(new JsonObject().put(key, value)))

@@ -112,7 +112,8 @@ class UploadTest {
     assertThat(body.getBoolean("success")).isTrue();
     assertThat(body.getLong("projectId")).isPositive();
     String reportPath = body.getString("reportPath");
-    assertThat(reportPath).matches("/api/files/\\d+/");
+    // Absolute, on the files origin, under a signed capability (docs/api.md, "File URLs").
+    assertThat(reportPath).matches("http://127\\.0\\.0\\.1:\\d+/c/[A-Za-z0-9_-]{60}/\\d+/");
     assertThat(body.getJsonArray("reports")).containsExactly(new JsonObject().put("type", "html")
       .put("label", "Playwright report").put("path", reportPath));
 
@@ -128,33 +129,33 @@ class UploadTest {
     await(() -> updates.stream().anyMatch(u -> "run-submitted".equals(u.getString("type"))
       && u.getLong("runId") == runId));
 
-    // The report is served sandboxed, without the dashboard's origin.
-    HttpResponse<Buffer> index = client.get(reportPath).bearerTokenAuthentication(viewerKey).send().await();
+    // The report is served from the files origin, never from the dashboard's (the files listener's headers are
+    // tested in FilesOriginTest).
+    HttpResponse<Buffer> index = client.getAbs(reportPath).send().await();
     assertThat(index.statusCode()).isEqualTo(200);
     assertThat(index.bodyAsString()).isEqualTo(Files.readString(FIXTURE.resolve("report/index.html")));
     assertThat(index.getHeader("Content-Type")).startsWith("text/html");
-    assertThat(index.getHeader("Content-Security-Policy")).startsWith("sandbox").contains("allow-scripts")
-      .doesNotContain("allow-same-origin");
+    assertThat(index.getHeader("Content-Security-Policy")).startsWith("frame-ancestors");
     assertThat(index.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
-    HttpResponse<Buffer> folder = client.get(reportPath.substring(0, reportPath.length() - 1))
-      .bearerTokenAuthentication(viewerKey).followRedirects(false).send().await();
+    HttpResponse<Buffer> folder = client.getAbs(reportPath.substring(0, reportPath.length() - 1))
+      .followRedirects(false).send().await();
     assertThat(folder.statusCode()).isEqualTo(302);
-    assertThat(folder.getHeader("Location")).isEqualTo(reportPath);
+    assertThat(reportPath).endsWith("/" + folder.getHeader("Location"));
 
     // Ranges of a file inside the report.
     byte[] script = Files.readAllBytes(FIXTURE.resolve("report/data/app.js"));
-    HttpResponse<Buffer> part = client.get(reportPath + "data/app.js").bearerTokenAuthentication(viewerKey)
+    HttpResponse<Buffer> part = client.getAbs(reportPath + "data/app.js")
       .putHeader("Range", "bytes=7-24").send().await();
     assertThat(part.statusCode()).isEqualTo(206);
     assertThat(part.getHeader("Content-Range")).isEqualTo("bytes 7-24/" + script.length);
     assertThat(part.body().getBytes()).isEqualTo(java.util.Arrays.copyOfRange(script, 7, 25));
     assertThat(part.getHeader("Content-Type")).isEqualTo("text/javascript; charset=utf-8");
-    HttpResponse<Buffer> suffix = client.get(reportPath + "data/app.js").bearerTokenAuthentication(viewerKey)
+    HttpResponse<Buffer> suffix = client.getAbs(reportPath + "data/app.js")
       .putHeader("Range", "bytes=-5").send().await();
     assertThat(suffix.statusCode()).isEqualTo(206);
     assertThat(suffix.body().getBytes()).isEqualTo(java.util.Arrays.copyOfRange(script, script.length - 5,
       script.length));
-    HttpResponse<Buffer> beyond = client.get(reportPath + "data/app.js").bearerTokenAuthentication(viewerKey)
+    HttpResponse<Buffer> beyond = client.getAbs(reportPath + "data/app.js")
       .putHeader("Range", "bytes=" + script.length + "-").send().await();
     assertThat(beyond.statusCode()).isEqualTo(416);
     assertThat(beyond.getHeader("Content-Range")).isEqualTo("bytes */" + script.length);
@@ -165,14 +166,14 @@ class UploadTest {
       .bearerTokenAuthentication(viewerKey).send().await();
     assertThat(traceFile.statusCode()).isEqualTo(200);
     assertThat(traceFile.body().getBytes()).isEqualTo(trace);
-    assertThat(traceFile.getHeader("Content-Security-Policy")).isEqualTo("sandbox");
+    assertThat(traceFile.getHeader("Content-Security-Policy")).startsWith("sandbox;");
     for (String escape : List.of("..%2F..%2F..%2Fetc%2Fpasswd", "%2e%2e/%2e%2e/x", "data%5C..%5C..%5Cx",
       "data/%00.js")) {
-      HttpResponse<Buffer> outside = client.get(reportPath + escape).bearerTokenAuthentication(viewerKey).send()
-        .await();
+      HttpResponse<Buffer> outside = client.getAbs(reportPath + escape).send().await();
       assertThat(outside.statusCode()).as(escape).isIn(400, 404);
     }
-    assertThat(client.get(reportPath).send().await().statusCode()).as("no credentials").isEqualTo(401);
+    assertThat(client.get("/api/files/" + traceId).send().await().statusCode()).as("no credentials")
+      .isEqualTo(401);
     assertThat(client.get("/api/files/999999/").bearerTokenAuthentication(viewerKey).send().await()
       .statusCode()).isEqualTo(404);
   }
@@ -237,15 +238,14 @@ class UploadTest {
     // The bus carries files without URLs: a URL is given when a file is sent to a client.
     JsonArray withoutUrls = files.copy();
     withoutUrls.forEach(f -> ((JsonObject) f).remove("url"));
+    withoutUrls.forEach(f -> ((JsonObject) f).remove("expiresAt"));
     assertThat(event.getJsonObject("data").getJsonArray("files")).isEqualTo(withoutUrls);
     assertThat(scalar("SELECT last_seq FROM runs WHERE id = " + runId)).isEqualTo(lastSeq + 1);
     assertThat(scalar("SELECT count(*) FROM run_events WHERE run_id = " + runId + " AND type = 'run-files' AND "
       + "seq = " + (lastSeq + 1))).isEqualTo(1);
-    HttpResponse<Buffer> image = client.get(shot.getString("url")).bearerTokenAuthentication(viewerKey).send()
-      .await();
+    HttpResponse<Buffer> image = client.getAbs(shot.getString("url")).send().await();
     assertThat(image.body().getBytes()).isEqualTo(png);
-    HttpResponse<Buffer> reportIndex = client.get(files.getJsonObject(0).getString("url"))
-      .bearerTokenAuthentication(viewerKey).send().await();
+    HttpResponse<Buffer> reportIndex = client.getAbs(files.getJsonObject(0).getString("url")).send().await();
     assertThat(reportIndex.bodyAsString()).isEqualTo("<html>report</html>");
 
     // upload with testRunId + token is the same thing; a report type the run has is a conflict.
@@ -316,20 +316,16 @@ class UploadTest {
       form);
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(201);
     String reportPath = response.bodyAsJsonObject().getString("reportPath");
-    HttpResponse<Buffer> spaced = client.get(reportPath + "my%20file.html").bearerTokenAuthentication(viewerKey)
-      .send().await();
+    HttpResponse<Buffer> spaced = client.getAbs(reportPath + "my%20file.html").send().await();
     assertThat(spaced.statusCode()).isEqualTo(200);
     assertThat(spaced.bodyAsString()).isEqualTo("spaced");
-    HttpResponse<Buffer> umlaut = client.get(reportPath + "%C3%BC.html").bearerTokenAuthentication(viewerKey)
-      .send().await();
+    HttpResponse<Buffer> umlaut = client.getAbs(reportPath + "%C3%BC.html").send().await();
     assertThat(umlaut.statusCode()).isEqualTo(200);
     assertThat(umlaut.bodyAsString()).isEqualTo("umlaut");
-    HttpResponse<Buffer> malformed = client.get(reportPath + "%C3.html").bearerTokenAuthentication(viewerKey)
-      .send().await();
+    HttpResponse<Buffer> malformed = client.getAbs(reportPath + "%C3.html").send().await();
     assertThat(malformed.statusCode()).isEqualTo(400);
     assertThat(malformed.bodyAsJsonObject().getString("field")).isEqualTo("path");
-    HttpResponse<Buffer> escapedUp = client.get(reportPath + "%2e%2e/%2e%2e/x").bearerTokenAuthentication(viewerKey)
-      .send().await();
+    HttpResponse<Buffer> escapedUp = client.getAbs(reportPath + "%2e%2e/%2e%2e/x").send().await();
     // Vert.x resolves an escaped ".." before routing; either way nothing outside the report is served.
     assertThat(escapedUp.statusCode()).isIn(400, 404);
   }

@@ -1,0 +1,3 @@
+SELECT id, created_at, retired_at
+FROM file_signing_keys
+WHERE id = $1
