@@ -1,5 +1,6 @@
 package dev.runboard.api;
 
+import dev.runboard.auth.Guard;
 import dev.runboard.web.ApiException;
 import io.vertx.core.MultiMap;
 import io.vertx.ext.web.RoutingContext;
@@ -77,6 +78,19 @@ final class QueryParams {
       throw ApiException.validation(name, name + " must be between " + min + " and " + max + ", got " + n + ".");
     }
     return (int) n;
+  }
+
+  /** An id (a positive integer up to 2^63-1, as ids in paths), or null when absent. */
+  Long id(String name) {
+    String value = params.get(name);
+    if (value == null) {
+      return null;
+    }
+    Long id = Guard.parseId(value);
+    if (id == null) {
+      throw ApiException.validation(name, name + " must be a positive integer, got '" + abbreviate(value) + "'.");
+    }
+    return id;
   }
 
   /** {@code limit}: 1 to {@value #MAX_LIMIT}, default {@value #DEFAULT_LIMIT}. */

@@ -14,10 +14,10 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
 
 /**
- * The dashboard's read API: projects, runs, results, test history, flaky and slowest tests, trends (viewer
- * role), plus the administrators' project edits, run deletion, retention settings, pins and storage use. Lists are
- * keyset-paged with opaque cursors ({@code limit} 1–200, default 50); every query parameter is checked (400
- * {@code validation_failed} naming it).
+ * The dashboard's read API: projects, runs, results, test history, flaky and slowest tests, trends, failure groups
+ * and triage (failure context, run comparison) (viewer role), plus the administrators' project edits, run
+ * deletion, retention settings, pins and storage use. Lists are keyset-paged with opaque cursors ({@code limit}
+ * 1–200, default 50); every query parameter is checked (400 {@code validation_failed} naming it).
  *
  * <p>Publishes {@code run-deleted}; a deleted run's files are removed from the {@link FileStorage}.
  */
@@ -30,14 +30,16 @@ public final class ReadRoutes {
   private final TestHandler tests;
   private final FailureGroupHandler failures;
   private final RetentionHandler retention;
+  private final TriageHandler triage;
 
   private ReadRoutes(ProjectHandler projects, RunHandler runs, TestHandler tests, FailureGroupHandler failures,
-                     RetentionHandler retention) {
+                     RetentionHandler retention, TriageHandler triage) {
     this.projects = projects;
     this.runs = runs;
     this.tests = tests;
     this.failures = failures;
     this.retention = retention;
+    this.triage = triage;
   }
 
   public static Future<ReadRoutes> create(Vertx vertx, Pool pool, FileStorage files, EventPublisher events,
@@ -46,7 +48,8 @@ public final class ReadRoutes {
       ProjectHandler projects = new ProjectHandler(pool, sql);
       RunHandler runs = new RunHandler(pool, sql, projects, files, events, links);
       return new ReadRoutes(projects, runs, new TestHandler(pool, sql),
-        new FailureGroupHandler(pool, sql, projects, runs), new RetentionHandler(pool, sql, config));
+        new FailureGroupHandler(pool, sql, projects, runs), new RetentionHandler(pool, sql, config),
+        new TriageHandler(pool, sql));
     });
   }
 
@@ -70,6 +73,9 @@ public final class ReadRoutes {
     guard.protect(router.delete("/api/test-runs/:runId"), Access.ADMINISTRATOR).handler(runs::deleteRun);
     guard.protect(router.get("/api/test-runs/:runId/results"), Access.VIEWER).handler(runs::listResults);
     guard.protect(router.get("/api/test-runs/:runId/failure-groups"), Access.VIEWER).handler(failures::runGroups);
+    guard.protect(router.get("/api/test-runs/:runId/failure-context"), Access.VIEWER)
+      .handler(triage::failureContext);
+    guard.protect(router.get("/api/test-runs/:runId/compare"), Access.VIEWER).handler(triage::compare);
     // Tests
     guard.protect(router.get("/api/tests/:testId"), Access.VIEWER).handler(tests::getTest);
     guard.protect(router.get("/api/tests/:testId/history"), Access.VIEWER).handler(tests::history);
