@@ -70,6 +70,8 @@ public final class AppConfig {
   public static final String SSE_PING_INTERVAL = "sse.pingInterval";
   public static final String SSE_MAX_CONNECTIONS = "sse.maxConnections";
   public static final String SSE_MAX_QUEUED_BYTES = "sse.maxQueuedBytes";
+  public static final String SSE_MAX_STREAMS_PER_USER = "sse.maxStreamsPerUser";
+  public static final String SSE_STALL_TIMEOUT = "sse.stallTimeout";
 
   static final String ENV_PREFIX = "RUNBOARD_";
   static final String SYSPROP_PREFIX = "runboard.";
@@ -129,7 +131,11 @@ public final class AppConfig {
     new Key(SSE_PING_INTERVAL, Type.DURATION, "15s", "Interval of `: ping` comments on live streams"),
     new Key(SSE_MAX_CONNECTIONS, Type.CONNECTIONS, 10000, "Open live streams per node; more get 503"),
     new Key(SSE_MAX_QUEUED_BYTES, Type.SIZE, "1MiB", "Bytes a slow live-stream client may have queued before "
-      + "it is disconnected (it then resumes with `Last-Event-ID`)")
+      + "it is disconnected (it then resumes with `Last-Event-ID`)"),
+    new Key(SSE_MAX_STREAMS_PER_USER, Type.CONNECTIONS, 20, "Open live streams (run streams and `/api/stream` "
+      + "together) per user on a node, or per client address for anonymous readers; more get 429"),
+    new Key(SSE_STALL_TIMEOUT, Type.DURATION, "10s", "A live-stream client that takes nothing of the `init` or "
+      + "replay being sent to it for this long is disconnected")
   );
 
   private final JsonObject json;
@@ -301,6 +307,14 @@ public final class AppConfig {
 
   public long sseMaxQueuedBytes() {
     return json.getLong(SSE_MAX_QUEUED_BYTES);
+  }
+
+  public int sseMaxStreamsPerUser() {
+    return json.getInteger(SSE_MAX_STREAMS_PER_USER);
+  }
+
+  public long sseStallTimeoutMs() {
+    return json.getLong(SSE_STALL_TIMEOUT);
   }
 
   public boolean metricsEnabled() {

@@ -58,6 +58,11 @@ class AppConfigTest {
     "ingest.maxEventsBytes|100",
     "sse.maxConnections|0",
     "sse.pingInterval|0",
+    "sse.maxStreamsPerUser|0",
+    "sse.maxStreamsPerUser|many",
+    "sse.maxStreamsPerUser|2.5",
+    "sse.stallTimeout|0s",
+    "sse.stallTimeout|forever",
     "cluster.enabled|maybe",
     "cluster.name|not a name!",
     "cluster.members|db.internal:port",
@@ -110,6 +115,19 @@ class AppConfigTest {
     AppConfig set = AppConfig.of(new JsonObject().put("auth.hashThreads", "3").put("auth.hashQueue", 0));
     assertThat(set.hashThreads()).isEqualTo(3);
     assertThat(set.hashQueue()).isZero();
+  }
+
+  @Test
+  @DisplayName("live streams: 20 per user and a 10 s stall timeout unless set")
+  void liveStreams() {
+    AppConfig defaults = AppConfig.of(new JsonObject());
+    assertThat(defaults.sseMaxStreamsPerUser()).isEqualTo(20);
+    assertThat(defaults.sseStallTimeoutMs()).isEqualTo(10_000);
+    AppConfig set = AppConfig.of(new JsonObject().put("sse.maxStreamsPerUser", "5").put("sse.stallTimeout", "1m"));
+    assertThat(set.sseMaxStreamsPerUser()).isEqualTo(5);
+    assertThat(set.sseStallTimeoutMs()).isEqualTo(60_000);
+    AppConfig fromEnv = AppConfig.load(Map.of("RUNBOARD_SSE_MAX_STREAMS_PER_USER", "7"), new Properties());
+    assertThat(fromEnv.sseMaxStreamsPerUser()).isEqualTo(7);
   }
 
   @Test
