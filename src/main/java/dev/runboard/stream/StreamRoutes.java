@@ -39,6 +39,7 @@ public final class StreamRoutes {
   private final Set<SseConnection> connections = new LinkedHashSet<>();
   private final int maxConnections;
   private final int maxQueuedBytes;
+  private final long stallTimeoutMs;
 
   private StreamRoutes(Vertx vertx, EventLog log, FileLinks links, GlobalFeed feed, AppConfig config) {
     this.log = log;
@@ -48,6 +49,7 @@ public final class StreamRoutes {
     this.count = ConnectionCount.of(vertx);
     this.maxConnections = config.sseMaxConnections();
     this.maxQueuedBytes = (int) Math.min(Integer.MAX_VALUE, config.sseMaxQueuedBytes());
+    this.stallTimeoutMs = config.sseStallTimeoutMs();
   }
 
   /** The routes, once the global feed's bus consumer is registered. */
@@ -125,7 +127,7 @@ public final class StreamRoutes {
 
   private SseConnection open(RoutingContext ctx, Runnable leave) {
     SseConnection[] opened = new SseConnection[1];
-    opened[0] = SseConnection.open(ctx, maxQueuedBytes, () -> {
+    opened[0] = SseConnection.open(ctx, maxQueuedBytes, stallTimeoutMs, () -> {
       leave.run();
       connections.remove(opened[0]);
       count.release();
