@@ -30,12 +30,16 @@ public final class StreamRoutes {
 
   private static final Logger logger = LoggerFactory.getLogger(StreamRoutes.class);
   static final long PROGRESS_WINDOW_MS = 1_000;
+  /** Encoded pages of init kept for other viewers of the same run, per HTTP verticle instance. */
+  static final long INIT_PAGES_BYTES = 4L << 20;
 
   private final EventLog log;
   private final FileLinks links;
   private final RunHub hub;
   private final GlobalFeed feed;
   private final ConnectionCount count;
+  private final ReadGate reads;
+  private final InitPages pages;
   private final Set<SseConnection> connections = new LinkedHashSet<>();
   private final int maxConnections;
   private final int maxQueuedBytes;
@@ -47,6 +51,8 @@ public final class StreamRoutes {
     this.hub = new RunHub(vertx, links);
     this.feed = feed;
     this.count = ConnectionCount.of(vertx);
+    this.reads = ReadGate.of(vertx, Math.max(1, config.dbPoolSize() / 2));
+    this.pages = new InitPages(log, reads, RunStream.INIT_PAGE, INIT_PAGES_BYTES);
     this.maxConnections = config.sseMaxConnections();
     this.maxQueuedBytes = (int) Math.min(Integer.MAX_VALUE, config.sseMaxQueuedBytes());
     this.stallTimeoutMs = config.sseStallTimeoutMs();
@@ -92,7 +98,7 @@ public final class StreamRoutes {
       Long lastEventId = requested != null && requested <= head.lastSeq() ? requested : null;
       RunStream[] stream = new RunStream[1];
       SseConnection connection = open(ctx, () -> hub.leave(stream[0]));
-      stream[0] = new RunStream(runId, log, links, connection);
+      stream[0] = new RunStream(runId, log, links, connection, pages, reads, maxQueuedBytes);
       hub.join(stream[0])
         .compose(v -> lastEventId != null ? stream[0].startWithReplay(lastEventId)
           : log.head(runId).compose(stream[0]::startWithSnapshot))
