@@ -94,7 +94,7 @@ class StreamCrowdTest {
       long lastSeq = 6 * 1_001 + RETRIED + 1;
       String path = "/api/test-runs/" + runId + "/stream";
 
-      ConnectionCount open = ConnectionCount.of(node.vertx());
+      OpenStreams open = OpenStreams.of(node.vertx());
       int openBefore = open.open();
       Probe probe = new Probe(node.port(), viewer);
       for (int i = 0; i < 3; i++) {
