@@ -35,6 +35,7 @@ public final class SseClient implements AutoCloseable {
   private final List<String> comments = new ArrayList<>();
   private final CompletableFuture<Void> ended = new CompletableFuture<>();
   private final StringBuilder pending = new StringBuilder();
+  private int scanned;
   private HttpClientResponse response;
   private String id;
   private String type;
@@ -118,17 +119,20 @@ public final class SseClient implements AutoCloseable {
       int skip = pending.charAt(newline) == '\r' && newline + 1 < pending.length()
         && pending.charAt(newline + 1) == '\n' ? 2 : 1;
       pending.delete(0, newline + skip);
+      scanned = 0;
       onLine(line);
     }
   }
 
+  /** The first line end in {@code pending}, searched from where the last search stopped (long lines come in parts). */
   private int indexOfLineEnd() {
-    for (int i = 0; i < pending.length(); i++) {
+    for (int i = scanned; i < pending.length(); i++) {
       char c = pending.charAt(i);
       if (c == '\n' || (c == '\r' && i + 1 < pending.length())) {
         return i;
       }
     }
+    scanned = Math.max(0, pending.length() - 1);
     return -1;
   }
 

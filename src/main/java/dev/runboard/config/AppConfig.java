@@ -87,6 +87,8 @@ public final class AppConfig {
   public static final String WEBHOOKS_RETRY_FOR = "webhooks.retryFor";
   public static final String WEBHOOKS_POLL_INTERVAL = "webhooks.pollInterval";
   public static final String WEBHOOKS_SCAN_INTERVAL = "webhooks.scanInterval";
+  public static final String SSE_MAX_STREAMS_PER_USER = "sse.maxStreamsPerUser";
+  public static final String SSE_STALL_TIMEOUT = "sse.stallTimeout";
 
   static final String ENV_PREFIX = "RUNBOARD_";
   static final String SYSPROP_PREFIX = "runboard.";
@@ -181,7 +183,11 @@ public final class AppConfig {
     new Key(WEBHOOKS_POLL_INTERVAL, Type.DURATION, "5s", "How often each node looks for webhook deliveries due "
       + "for a retry"),
     new Key(WEBHOOKS_SCAN_INTERVAL, Type.DURATION, "1m", "How often each node looks for run endings whose "
-      + "webhooks no node handled (e.g. all were down)")
+      + "webhooks no node handled (e.g. all were down)"),
+    new Key(SSE_MAX_STREAMS_PER_USER, Type.CONNECTIONS, 20, "Open live streams (run streams and `/api/stream` "
+      + "together) per user on a node, or per client address for anonymous readers; more get 429"),
+    new Key(SSE_STALL_TIMEOUT, Type.DURATION, "10s", "A live-stream client that takes nothing of the `init` or "
+      + "replay being sent to it for this long is disconnected")
   );
 
   private final JsonObject json;
@@ -422,6 +428,14 @@ public final class AppConfig {
 
   public long webhookScanIntervalMs() {
     return json.getLong(WEBHOOKS_SCAN_INTERVAL);
+  }
+
+  public int sseMaxStreamsPerUser() {
+    return json.getInteger(SSE_MAX_STREAMS_PER_USER);
+  }
+
+  public long sseStallTimeoutMs() {
+    return json.getLong(SSE_STALL_TIMEOUT);
   }
 
   public boolean metricsEnabled() {

@@ -12,13 +12,12 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
- * The read side that live streams need: a run's snapshot (summary, its last seq, the attempts up to it) and the
- * stored events after a seq, in order. Replay reads only PostgreSQL, so it does not matter which node serves it.
+ * The read side that live streams need: a run's head (summary and last seq), its attempts up to a seq in pages, and
+ * the stored events after a seq, in order. Replay reads only PostgreSQL, so it does not matter which node serves it.
  */
 public final class EventLog {
 
@@ -34,8 +33,17 @@ public final class EventLog {
   public record Head(RunSummary run, long lastSeq) {
   }
 
-  /** A run's state at one seq: its summary and stored attempts as of {@code seq}. */
-  public record Snapshot(RunSummary run, long seq, List<TestResult> results) {
+  /**
+   * Where a page of results starts: after this seq, or, for the attempts of one-shot runs (which have none, and
+   * come first), after this test and retry. {@link #FIRST} for the first page.
+   */
+  public record ResultKey(long seq, long testId, int retry) {
+    /** Before every result (seqs and test ids are positive). */
+    public static final ResultKey FIRST = new ResultKey(0, 0, -1);
+  }
+
+  /** One page of results, and the key of the next page ({@code null} when this one is the last). */
+  public record ResultPage(List<TestResult> results, ResultKey next) {
   }
 
   /** The run's head, or null when there is no such run. */
@@ -50,31 +58,27 @@ public final class EventLog {
   }
 
   /**
-   * The head's run plus the attempts whose events have a seq up to {@code upToSeq}, each with its test's outcome
-   * over exactly those attempts. Attempts are written in the same transaction as the seq that covers them, so
-   * reading them after the head gives exactly that state.
+   * Up to {@code limit} of the run's attempts whose events have a seq up to {@code upToSeq}, after {@code after}:
+   * in seq order (one-shot runs' attempts, which have none, first, by test and retry). Each carries its test's
+   * outcome over all of the test's attempts up to that seq, also those on other pages. Attempts are written in the
+   * same transaction as the seq that covers them and never change, so pages read one after the other after the
+   * head give exactly the state at that seq.
    */
-  public Future<Snapshot> snapshot(Head head, long upToSeq) {
-    return pool.preparedQuery(sql.get(StoreQuery.RUN_RESULTS)).execute(Tuple.of(head.run().id(), upToSeq))
-      .map(rows -> {
-        List<TestResult> results = new ArrayList<>(rows.size());
-        rows.forEach(row -> results.add(RowMappers.result(row)));
-        return new Snapshot(head.run(), upToSeq, withTestOutcomes(results));
-      });
-  }
-
-  /** Each attempt with the outcome of its test over all the given attempts (the final one's expected status). */
-  static List<TestResult> withTestOutcomes(List<TestResult> attempts) {
-    Map<Long, TestResult> finals = new HashMap<>();
-    Map<Long, List<AttemptStatus>> statuses = new HashMap<>();
-    for (TestResult a : attempts) {
-      finals.merge(a.testId(), a, (x, y) -> y.retry() > x.retry() ? y : x);
-      statuses.computeIfAbsent(a.testId(), id -> new ArrayList<>()).add(a.status());
-    }
-    Map<Long, Outcome> outcomes = new HashMap<>();
-    finals.forEach((id, last) -> outcomes.put(id, Outcome.of(last.expectedStatus(), statuses.get(id))));
-    return attempts.stream().map(a -> a.outcome() == outcomes.get(a.testId()) ? a
-      : a.withOutcome(outcomes.get(a.testId()))).toList();
+  public Future<ResultPage> results(long runId, long upToSeq, ResultKey after, int limit) {
+    Tuple args = Tuple.of(runId, upToSeq, after.seq(), after.testId(), after.retry(), limit);
+    return pool.preparedQuery(sql.get(StoreQuery.RUN_RESULTS)).execute(args).map(rows -> {
+      List<TestResult> results = new ArrayList<>(rows.size());
+      ResultKey next = null;
+      for (Row row : rows) {
+        TestResult attempt = RowMappers.result(row);
+        Outcome outcome = Outcome.of(AttemptStatus.fromWire(row.getString("test_expected_status")),
+          Arrays.stream(row.getArrayOfStrings("test_statuses")).map(AttemptStatus::fromWire).toList());
+        results.add(attempt.outcome() == outcome ? attempt : attempt.withOutcome(outcome));
+        Long seq = row.getLong("seq");
+        next = seq == null ? new ResultKey(0, attempt.testId(), attempt.retry()) : new ResultKey(seq, 0, -1);
+      }
+      return new ResultPage(results, results.size() < limit ? null : next);
+    });
   }
 
   /** Up to {@code limit} stored events after {@code afterSeq}, in seq order. */

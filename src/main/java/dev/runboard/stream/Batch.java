@@ -20,10 +20,12 @@ final class Batch {
   }
 
   private final List<Event> events;
+  private final int bytes;
   private Buffer frames;
 
   private Batch(List<Event> events) {
     this.events = events;
+    this.bytes = events.stream().mapToInt(e -> e.json().length()).sum();
   }
 
   static Batch of(List<? extends RunEvent> events, FileLinks links) {
@@ -39,6 +41,11 @@ final class Batch {
 
   List<Event> events() {
     return events;
+  }
+
+  /** The size of its events' data (characters), what a client that queues the batch holds on to. */
+  int bytes() {
+    return bytes;
   }
 
   /** The lowest seq in the batch, or null when it has none (only test-begin events). */

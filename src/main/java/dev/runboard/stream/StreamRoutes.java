@@ -2,6 +2,7 @@ package dev.runboard.stream;
 
 import dev.runboard.auth.Access;
 import dev.runboard.auth.Guard;
+import dev.runboard.auth.Principal;
 import dev.runboard.config.AppConfig;
 import dev.runboard.model.FileLinks;
 import dev.runboard.store.EventLog;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Server-Sent Events: {@code GET /api/test-runs/{runId}/stream} (a run's stored and live events, resumable with
@@ -24,30 +26,44 @@ import java.util.Set;
  *
  * <p>Per HTTP verticle instance: one {@link RunHub} (a bus consumer per watched run), one {@link GlobalFeed}, and
  * one timer that pings every connection every {@code sse.pingInterval} and checks the watched runs' stored seq.
- * Reads {@code sse.*}.
+ * Per node ({@link OpenStreams}): at most {@code sse.maxConnections} streams (503 beyond), and at most
+ * {@code sse.maxStreamsPerUser} per user, or per client address for anonymous readers (429 beyond); each open
+ * stream keeps the principal that opened it, so that {@link #closeStreams} can end those of a user, key or
+ * session. Reads {@code sse.*}.
  */
 public final class StreamRoutes {
 
   private static final Logger logger = LoggerFactory.getLogger(StreamRoutes.class);
   static final long PROGRESS_WINDOW_MS = 1_000;
+  static final String RETRY_AFTER_SECONDS = "5";
+  /** Encoded pages of init kept for other viewers of the same run, per HTTP verticle instance. */
+  static final long INIT_PAGES_BYTES = 4L << 20;
 
   private final EventLog log;
   private final FileLinks links;
   private final RunHub hub;
   private final GlobalFeed feed;
-  private final ConnectionCount count;
+  private final OpenStreams streams;
+  private final ReadGate reads;
+  private final InitPages pages;
   private final Set<SseConnection> connections = new LinkedHashSet<>();
   private final int maxConnections;
+  private final int maxStreamsPerUser;
   private final int maxQueuedBytes;
+  private final long stallTimeoutMs;
 
   private StreamRoutes(Vertx vertx, EventLog log, FileLinks links, GlobalFeed feed, AppConfig config) {
     this.log = log;
     this.links = links;
     this.hub = new RunHub(vertx);
     this.feed = feed;
-    this.count = ConnectionCount.of(vertx);
+    this.streams = OpenStreams.of(vertx);
+    this.reads = ReadGate.of(vertx, Math.max(1, config.dbPoolSize() / 2));
+    this.pages = new InitPages(log, reads, RunStream.INIT_PAGE, INIT_PAGES_BYTES);
     this.maxConnections = config.sseMaxConnections();
+    this.maxStreamsPerUser = config.sseMaxStreamsPerUser();
     this.maxQueuedBytes = (int) Math.min(Integer.MAX_VALUE, config.sseMaxQueuedBytes());
+    this.stallTimeoutMs = config.sseStallTimeoutMs();
   }
 
   /** The routes, once the global feed's bus consumer is registered. */
@@ -66,15 +82,27 @@ public final class StreamRoutes {
     guard.protect(router.get("/api/stream"), Access.VIEWER).handler(this::streamRuns);
   }
 
+  /**
+   * Ends this node's open live streams (both kinds) whose principal matches {@code whose}, e.g. those of a revoked
+   * key ({@code p -> keyId.equals(p.apiKeyId())}), of a user ({@code p -> !p.anonymous() && p.userId() == id}), or
+   * of a user's sessions ({@code p -> p.viaSession() && p.userId() == id}: a principal does not say which session).
+   * Each ends cleanly; a client that reconnects is checked again. Returns how many were ended. Other nodes end
+   * theirs when they are told to.
+   */
+  public static int closeStreams(Vertx vertx, Predicate<Principal> whose) {
+    return OpenStreams.of(vertx).close(whose);
+  }
+
   private void streamRun(RoutingContext ctx) {
     long runId = Long.parseLong(ctx.pathParam("runId"));
-    if (!count.tryAcquire(maxConnections)) {
-      sendBusy(ctx);
+    Principal principal = Guard.principal(ctx);
+    String owner = owner(ctx, principal);
+    if (!admit(ctx, owner)) {
       return;
     }
     log.head(runId).onSuccess(head -> {
       if (head == null) {
-        count.release();
+        streams.release(owner);
         ctx.fail(ApiException.notFound("No run " + runId + "."));
         return;
       }
@@ -82,16 +110,16 @@ public final class StreamRoutes {
       boolean finished = !head.run().status().running();
       if (finished && requested != null && requested >= head.lastSeq()) {
         // Everything was delivered (or the id is beyond the end): 204 makes EventSource stop reconnecting.
-        count.release();
+        streams.release(owner);
         ctx.response().setStatusCode(204).end();
         return;
       }
       // Beyond a running run's last seq: a fresh init.
       Long lastEventId = requested != null && requested <= head.lastSeq() ? requested : null;
       RunStream[] stream = new RunStream[1];
-      SseConnection connection = open(ctx, () -> hub.leave(stream[0]));
+      SseConnection connection = open(ctx, principal, owner, () -> hub.leave(stream[0]));
       stream[0] = new RunStream(runId, log, links.forClient(ctx.request().scheme(), ctx.request().getHeader("Host")),
-        connection);
+        connection, pages, reads, maxQueuedBytes);
       hub.join(stream[0])
         .compose(v -> lastEventId != null ? stream[0].startWithReplay(lastEventId)
           : log.head(runId).compose(stream[0]::startWithSnapshot))
@@ -100,7 +128,7 @@ public final class StreamRoutes {
           connection.end();
         });
     }).onFailure(e -> {
-      count.release();
+      streams.release(owner);
       ctx.fail(e);
     });
   }
@@ -114,24 +142,57 @@ public final class StreamRoutes {
         throw ApiException.validation("projectId", "projectId must be a positive integer.");
       }
     }
-    if (!count.tryAcquire(maxConnections)) {
-      sendBusy(ctx);
+    Principal principal = Guard.principal(ctx);
+    String owner = owner(ctx, principal);
+    if (!admit(ctx, owner)) {
       return;
     }
     GlobalFeed.Client[] client = new GlobalFeed.Client[1];
-    SseConnection connection = open(ctx, () -> feed.remove(client[0]));
+    SseConnection connection = open(ctx, principal, owner, () -> feed.remove(client[0]));
     client[0] = new GlobalFeed.Client(connection, projectId);
     feed.add(client[0]);
   }
 
-  private SseConnection open(RoutingContext ctx, Runnable leave) {
+  /** Whose budget of streams a request counts against: its user's, or its address's when it is anonymous. */
+  private static String owner(RoutingContext ctx, Principal principal) {
+    return principal.anonymous() ? "address:" + ctx.request().remoteAddress().hostAddress()
+      : "user:" + principal.userId();
+  }
+
+  /** Takes a place for a new stream of {@code owner}, or answers 503 (node full) or 429 (owner's limit). */
+  private boolean admit(RoutingContext ctx, String owner) {
+    switch (streams.tryAcquire(owner, maxConnections, maxStreamsPerUser)) {
+      case NODE_FULL -> {
+        ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
+        Responses.sendError(ctx, new ApiException(503, "unavailable",
+          "This node serves its maximum number of live connections; retry in a few seconds.", null));
+        return false;
+      }
+      case OWNER_FULL -> {
+        ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
+        Responses.sendError(ctx, new ApiException(429, "too_many_requests", "At most " + maxStreamsPerUser
+          + " live streams may be open at once per user (per address without credentials); close one first.",
+          null));
+        return false;
+      }
+      default -> {
+        return true;
+      }
+    }
+  }
+
+  private SseConnection open(RoutingContext ctx, Principal principal, String owner, Runnable leave) {
     SseConnection[] opened = new SseConnection[1];
-    opened[0] = SseConnection.open(ctx, maxQueuedBytes, () -> {
+    OpenStreams.Stream[] entry = new OpenStreams.Stream[1];
+    opened[0] = SseConnection.open(ctx, maxQueuedBytes, stallTimeoutMs, () -> {
       leave.run();
       connections.remove(opened[0]);
-      count.release();
+      streams.remove(entry[0]);
+      streams.release(owner);
     });
+    entry[0] = new OpenStreams.Stream(principal, ctx.vertx().getOrCreateContext(), opened[0]);
     connections.add(opened[0]);
+    streams.add(entry[0]);
     return opened[0];
   }
 
@@ -152,12 +213,6 @@ public final class StreamRoutes {
       return 0L;
     }
     return Guard.parseId(text);
-  }
-
-  private static void sendBusy(RoutingContext ctx) {
-    ctx.response().putHeader("Retry-After", "5");
-    Responses.sendError(ctx, new ApiException(503, "unavailable",
-      "This node serves its maximum number of live connections; retry in a few seconds.", null));
   }
 
   /** Pings every connection, and lets each watched run's streams catch up on anything the bus did not bring. */

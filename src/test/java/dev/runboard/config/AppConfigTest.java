@@ -74,6 +74,11 @@ class AppConfigTest {
     "ingest.maxEventsBytes|100",
     "sse.maxConnections|0",
     "sse.pingInterval|0",
+    "sse.maxStreamsPerUser|0",
+    "sse.maxStreamsPerUser|many",
+    "sse.maxStreamsPerUser|2.5",
+    "sse.stallTimeout|0s",
+    "sse.stallTimeout|forever",
     "cluster.enabled|maybe",
     "cluster.name|not a name!",
     "cluster.members|db.internal:port",
@@ -192,6 +197,19 @@ class AppConfigTest {
       "RUNBOARD_WEBHOOKS_RETRY_DELAY", "200ms"), new Properties());
     assertThat(set.webhooksAllowPrivate()).isTrue();
     assertThat(set.webhookRetryDelayMs()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("live streams: 20 per user and a 10 s stall timeout unless set")
+  void liveStreams() {
+    AppConfig defaults = AppConfig.of(new JsonObject());
+    assertThat(defaults.sseMaxStreamsPerUser()).isEqualTo(20);
+    assertThat(defaults.sseStallTimeoutMs()).isEqualTo(10_000);
+    AppConfig set = AppConfig.of(new JsonObject().put("sse.maxStreamsPerUser", "5").put("sse.stallTimeout", "1m"));
+    assertThat(set.sseMaxStreamsPerUser()).isEqualTo(5);
+    assertThat(set.sseStallTimeoutMs()).isEqualTo(60_000);
+    AppConfig fromEnv = AppConfig.load(Map.of("RUNBOARD_SSE_MAX_STREAMS_PER_USER", "7"), new Properties());
+    assertThat(fromEnv.sseMaxStreamsPerUser()).isEqualTo(7);
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
@@ -27,7 +28,8 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @ExtendWith(VertxExtension.class)
-@DisplayName("Live streams are bounded: a connection cap, slow clients cut off, streams closed on shutdown")
+@DisplayName("Live streams are bounded: a connection cap, a cap per user, slow clients cut off, streams closed on "
+  + "shutdown or by principal")
 class StreamLimitsTest {
 
   @Test
@@ -50,7 +52,7 @@ class StreamLimitsTest {
       long runId = run.getLong("runId");
       String path = "/api/test-runs/" + runId + "/stream";
       MultiMap auth = MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer " + viewer);
-      ConnectionCount count = ConnectionCount.of(node.vertx());
+      OpenStreams count = OpenStreams.of(node.vertx());
 
       // A client that sends its request and then never reads.
       NetSocket slow = vertx.createNetClient(new NetClientOptions().setReceiveBufferSize(4096))
@@ -102,5 +104,126 @@ class StreamLimitsTest {
         node.stop();
       }
     }
+  }
+
+  @Test
+  @DisplayName("past sse.maxStreamsPerUser open streams (run and global together) a user gets 429 with Retry-After; "
+    + "other users, and anonymous readers per address, have budgets of their own; a closed stream frees its place")
+  void perUserLimit(Vertx vertx) throws Exception {
+    Runboard node = Runboard.start(TestDatabase.config(new JsonObject().put("sse.maxStreamsPerUser", 2)
+      .put("auth.anonymousRead", true)));
+    try {
+      DatabaseUrl db = DatabaseUrl.parse(node.config().dbUrl());
+      String reporter = TestUsers.apiKey(db, "reporter");
+      String alice = TestUsers.apiKey(db, "viewer");
+      String bob = TestUsers.apiKey(db, "viewer");
+      WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+        .setDefaultPort(node.port()));
+      HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+      long runId = client.post("/api/test-runs/start").bearerTokenAuthentication(reporter)
+        .sendJsonObject(new JsonObject().put("projectName", "per-user")).await().bodyAsJsonObject().getLong("runId");
+      String path = "/api/test-runs/" + runId + "/stream";
+      OpenStreams open = OpenStreams.of(node.vertx());
+
+      SseClient first = SseClient.connect(http, node.port(), path, bearer(alice));
+      assertThat(first.next().type()).isEqualTo("init");
+      try (SseClient second = SseClient.connect(http, node.port(), "/api/stream", bearer(alice))) {
+        assertThat(second.status()).isEqualTo(200);
+        for (String over : List.of(path, "/api/stream")) {
+          HttpResponse<Buffer> refused = client.get(over).bearerTokenAuthentication(alice).send().await();
+          assertThat(refused.statusCode()).isEqualTo(429);
+          assertThat(refused.getHeader("Retry-After")).isEqualTo("5");
+          assertThat(refused.bodyAsJsonObject().getString("error")).isEqualTo("too_many_requests");
+        }
+        assertThat(client.get("/api/test-runs/987654/stream").bearerTokenAuthentication(alice).send().await()
+          .statusCode()).as("the limit comes before the run is looked up").isEqualTo(429);
+        try (SseClient other = SseClient.connect(http, node.port(), path, bearer(bob))) {
+          assertThat(other.status()).as("another user has a budget of its own").isEqualTo(200);
+          assertThat(client.get("/api/test-runs/987654/stream").bearerTokenAuthentication(bob).send().await()
+            .statusCode()).as("a 404 gives its place back").isEqualTo(404);
+          try (SseClient again = SseClient.connect(http, node.port(), path, bearer(bob))) {
+            assertThat(again.status()).isEqualTo(200);
+          }
+        }
+      }
+      waitFor(() -> open.open("user:" + userId(client, alice)) == 1);
+      try (SseClient third = SseClient.connect(http, node.port(), path, bearer(alice))) {
+        assertThat(third.status()).as("a closed stream frees its place").isEqualTo(200);
+      }
+      first.close();
+
+      MultiMap anonymous = MultiMap.caseInsensitiveMultiMap();
+      try (SseClient a = SseClient.connect(http, node.port(), path, anonymous);
+           SseClient b = SseClient.connect(http, node.port(), "/api/stream", anonymous)) {
+        assertThat(a.status()).isEqualTo(200);
+        assertThat(b.status()).isEqualTo(200);
+        HttpResponse<Buffer> refused = client.get(path).send().await();
+        assertThat(refused.statusCode()).as("anonymous readers share their address's budget").isEqualTo(429);
+        try (SseClient signedIn = SseClient.connect(http, node.port(), path, bearer(bob))) {
+          assertThat(signedIn.status()).isEqualTo(200);
+        }
+      }
+    } finally {
+      node.stop();
+    }
+  }
+
+  @Test
+  @DisplayName("the streams of a key or of a user can be ended; the others go on")
+  void closeByPrincipal(Vertx vertx) throws Exception {
+    Runboard node = Runboard.start(TestDatabase.config(new JsonObject().put("sse.pingInterval", "200ms")));
+    try {
+      DatabaseUrl db = DatabaseUrl.parse(node.config().dbUrl());
+      String reporter = TestUsers.apiKey(db, "reporter");
+      String alice = TestUsers.apiKey(db, "viewer");
+      String bob = TestUsers.apiKey(db, "viewer");
+      WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+        .setDefaultPort(node.port()));
+      HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+      long runId = client.post("/api/test-runs/start").bearerTokenAuthentication(reporter)
+        .sendJsonObject(new JsonObject().put("projectName", "close")).await().bodyAsJsonObject().getLong("runId");
+      String path = "/api/test-runs/" + runId + "/stream";
+      JsonObject aliceMe = client.get("/api/auth/me").bearerTokenAuthentication(alice).send().await()
+        .bodyAsJsonObject();
+      long bobId = userId(client, bob);
+
+      try (SseClient aliceRun = SseClient.connect(http, node.port(), path, bearer(alice));
+           SseClient aliceFeed = SseClient.connect(http, node.port(), "/api/stream", bearer(alice));
+           SseClient bobRun = SseClient.connect(http, node.port(), path, bearer(bob))) {
+        assertThat(aliceRun.next().type()).isEqualTo("init");
+        assertThat(bobRun.next().type()).isEqualTo("init");
+        assertThat(aliceFeed.status()).isEqualTo(200);
+
+        long keyId = aliceMe.getLong("apiKeyId");
+        assertThat(StreamRoutes.closeStreams(node.vertx(), p -> Long.valueOf(keyId).equals(p.apiKeyId())))
+          .isEqualTo(2);
+        assertThat(aliceRun.endsWithin(5_000)).as("the key's run stream ended").isTrue();
+        assertThat(aliceFeed.endsWithin(5_000)).as("the key's global stream ended").isTrue();
+        assertThat(bobRun.endsWithin(500)).as("another user's stream goes on").isFalse();
+
+        assertThat(StreamRoutes.closeStreams(node.vertx(), p -> !p.anonymous() && p.userId() == bobId))
+          .isEqualTo(1);
+        assertThat(bobRun.endsWithin(5_000)).isTrue();
+      }
+      waitFor(() -> OpenStreams.of(node.vertx()).open() == 0);
+    } finally {
+      node.stop();
+    }
+  }
+
+  private static MultiMap bearer(String key) {
+    return MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer " + key);
+  }
+
+  private static long userId(WebClient client, String key) {
+    return client.get("/api/auth/me").bearerTokenAuthentication(key).send().await().bodyAsJsonObject().getLong("id");
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!condition.getAsBoolean() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(condition.getAsBoolean()).as("condition within 10 s").isTrue();
   }
 }

@@ -41,7 +41,8 @@ class StreamTest {
 
   @BeforeAll
   static void start(Vertx vertx) throws Exception {
-    node = Runboard.start(TestDatabase.config(new JsonObject().put("sse.pingInterval", "300ms")));
+    node = Runboard.start(TestDatabase.config(new JsonObject().put("sse.pingInterval", "300ms")
+      .put("sse.maxStreamsPerUser", 2_000)));
     DatabaseUrl db = DatabaseUrl.parse(node.config().dbUrl());
     reporterKey = TestUsers.apiKey(db, "reporter");
     viewerKey = TestUsers.apiKey(db, "viewer");
@@ -265,7 +266,7 @@ class StreamTest {
   @DisplayName("1,000 connections opened and dropped leave no connection and no consumer behind")
   void noLeak() throws Exception {
     Run run = startRun("leak");
-    ConnectionCount count = ConnectionCount.of(node.vertx());
+    OpenStreams count = OpenStreams.of(node.vertx());
     int before = count.open();
     int handlersBefore = handlers(client.get("/metrics").send().await().bodyAsString());
     List<SseClient> clients = new ArrayList<>();
