@@ -1,5 +1,6 @@
 package dev.runboard.auth;
 
+import dev.runboard.bus.EventPublisher;
 import dev.runboard.config.AppConfig;
 import dev.runboard.store.Sql;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,6 +24,7 @@ public final class Accounts {
   final Sql<AuthQuery> sql;
   final Passwords passwords;
   final AppConfig config;
+  final EventPublisher events;
   private final Guard guard;
 
   private Accounts(Vertx vertx, Pool pool, Sql<AuthQuery> sql, Passwords passwords, AppConfig config) {
@@ -31,6 +33,7 @@ public final class Accounts {
     this.sql = sql;
     this.passwords = passwords;
     this.config = config;
+    this.events = new EventPublisher(vertx.eventBus());
     this.guard = new Guard(pool, sql, config);
   }
 

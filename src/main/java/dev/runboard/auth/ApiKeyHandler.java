@@ -1,5 +1,7 @@
 package dev.runboard.auth;
 
+import dev.runboard.bus.EventPublisher;
+import dev.runboard.model.RevokedCredentials;
 import dev.runboard.store.Sql;
 import dev.runboard.web.ApiException;
 import dev.runboard.web.Responses;
@@ -32,8 +34,10 @@ final class ApiKeyHandler {
 
   private final Pool pool;
   private final Sql<AuthQuery> sql;
+  private final EventPublisher events;
 
-  ApiKeyHandler(Pool pool, Sql<AuthQuery> sql) {
+  ApiKeyHandler(Pool pool, Sql<AuthQuery> sql, EventPublisher events) {
+    this.events = events;
     this.pool = pool;
     this.sql = sql;
   }
@@ -95,8 +99,9 @@ final class ApiKeyHandler {
       if (key.userId() != principal.userId() && !principal.role().includes(Role.ADMINISTRATOR)) {
         throw noSuchKey(keyId);
       }
-      return pool.preparedQuery(sql.get(AuthQuery.REVOKE_API_KEY)).execute(Tuple.of(keyId));
-    }).onSuccess(v -> {
+      return pool.preparedQuery(sql.get(AuthQuery.REVOKE_API_KEY)).execute(Tuple.of(keyId)).map(key);
+    }).onSuccess(key -> {
+      events.publish(new RevokedCredentials(key.userId(), keyId, false));
       logger.info("User {} revoked API key {}", principal.username(), keyId);
       ctx.response().setStatusCode(204).end();
     }).onFailure(ctx::fail);

@@ -17,9 +17,9 @@ public final class AuthRoutes {
 
   public AuthRoutes(Accounts accounts) {
     this.sessions = new SessionHandler(accounts.vertx, accounts.pool, accounts.sql, accounts.config,
-      accounts.passwords);
-    this.users = new UserHandler(accounts.pool, accounts.sql, accounts.config, accounts.passwords);
-    this.keys = new ApiKeyHandler(accounts.pool, accounts.sql);
+      accounts.passwords, accounts.events);
+    this.users = new UserHandler(accounts.pool, accounts.sql, accounts.config, accounts.passwords, accounts.events);
+    this.keys = new ApiKeyHandler(accounts.pool, accounts.sql, accounts.events);
   }
 
   public void mount(Router router, Guard guard) {

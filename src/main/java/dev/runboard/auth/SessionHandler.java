@@ -1,5 +1,7 @@
 package dev.runboard.auth;
 
+import dev.runboard.bus.EventPublisher;
+import dev.runboard.model.RevokedCredentials;
 import dev.runboard.config.AppConfig;
 import dev.runboard.store.Sql;
 import dev.runboard.web.ApiException;
@@ -51,8 +53,11 @@ final class SessionHandler {
   private final Sql<AuthQuery> sql;
   private final AppConfig config;
   private final Passwords passwords;
+  private final EventPublisher events;
 
-  SessionHandler(Vertx vertx, Pool pool, Sql<AuthQuery> sql, AppConfig config, Passwords passwords) {
+  SessionHandler(Vertx vertx, Pool pool, Sql<AuthQuery> sql, AppConfig config, Passwords passwords,
+                 EventPublisher events) {
+    this.events = events;
     this.vertx = vertx;
     this.pool = pool;
     this.sql = sql;
@@ -248,6 +253,11 @@ final class SessionHandler {
       ? pool.preparedQuery(sql.get(AuthQuery.DELETE_SESSION)).execute(Tuple.of(Buffer.buffer(Secrets.hash(session.token()))))
       : Future.succeededFuture();
     ended.onSuccess(v -> {
+      Principal principal = Guard.principal(ctx);
+      if (principal != null && !principal.anonymous()) {
+        // The session's live streams end with it (the user's others reconnect with their own, still valid).
+        events.publish(new RevokedCredentials(principal.userId(), null, true));
+      }
       ctx.response().addCookie(SessionCookie.cleared(config));
       ctx.response().setStatusCode(204).end();
     }).onFailure(ctx::fail);

@@ -1,5 +1,7 @@
 package dev.runboard.auth;
 
+import dev.runboard.bus.EventPublisher;
+import dev.runboard.model.RevokedCredentials;
 import dev.runboard.config.AppConfig;
 import dev.runboard.store.Sql;
 import dev.runboard.web.ApiException;
@@ -32,8 +34,10 @@ final class UserHandler {
   private final Sql<AuthQuery> sql;
   private final AppConfig config;
   private final Passwords passwords;
+  private final EventPublisher events;
 
-  UserHandler(Pool pool, Sql<AuthQuery> sql, AppConfig config, Passwords passwords) {
+  UserHandler(Pool pool, Sql<AuthQuery> sql, AppConfig config, Passwords passwords, EventPublisher events) {
+    this.events = events;
     this.pool = pool;
     this.sql = sql;
     this.config = config;
@@ -105,6 +109,9 @@ final class UserHandler {
           return changed.compose(v -> findUser(tx, AuthQuery.FIND_USER, userId));
         }))));
     }).onSuccess(user -> {
+      if (ctx.body() != null && ctx.body().asJsonObject() != null && ctx.body().asJsonObject().getValue("password") != null) {
+        events.publish(new RevokedCredentials(user.id(), null, false)); // a reset ends every credential of the account
+      }
       logger.info("User {} updated account {} (user {}, role {})", Guard.principal(ctx).username(), user.username(),
         user.id(), user.role().wireName());
       Responses.sendJson(ctx, 200, user.toJson());
@@ -120,6 +127,7 @@ final class UserHandler {
         }
         return tx.preparedQuery(sql.get(AuthQuery.DELETE_USER)).execute(Tuple.of(userId)).map(user);
       }))).onSuccess(user -> {
+        events.publish(new RevokedCredentials(user.id(), null, false));
         logger.info("User {} deleted account {} (user {})", Guard.principal(ctx).username(), user.username(),
           user.id());
         ctx.response().setStatusCode(204).end();

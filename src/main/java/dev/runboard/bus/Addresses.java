@@ -20,6 +20,8 @@ package dev.runboard.bus;
 public final class Addresses {
 
   public static final String RUN_UPDATES = "runboard.runs.updates";
+  /** Publish: credentials were revoked ({@code model.RevokedCredentials}); streams opened with them end. */
+  public static final String CREDENTIALS_REVOKED = "runboard.auth.revoked";
   public static final String RETENTION_PASS = "runboard.maintenance.retention.pass";
   public static final String SIGNING_KEYS = "runboard.signing-keys.changed";
 

@@ -25,6 +25,11 @@ public final class EventPublisher {
     }
   }
 
+  /** Credentials stopped being valid: every node ends the live streams opened with them. */
+  public void publish(dev.runboard.model.RevokedCredentials revoked) {
+    bus.publish(Addresses.CREDENTIALS_REVOKED, io.vertx.core.json.JsonObject.mapFrom(revoked));
+  }
+
   /** A run-list change for the global feed. */
   public void publish(RunEvent.RunUpdate update) {
     bus.publish(Addresses.RUN_UPDATES, EventCodec.data(update));

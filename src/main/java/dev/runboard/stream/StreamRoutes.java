@@ -3,13 +3,16 @@ package dev.runboard.stream;
 import dev.runboard.auth.Access;
 import dev.runboard.auth.Guard;
 import dev.runboard.auth.Principal;
+import dev.runboard.bus.Addresses;
 import dev.runboard.config.AppConfig;
 import dev.runboard.model.FileLinks;
+import dev.runboard.model.RevokedCredentials;
 import dev.runboard.store.EventLog;
 import dev.runboard.web.ApiException;
 import dev.runboard.web.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -69,7 +72,17 @@ public final class StreamRoutes {
   /** The routes, once the global feed's bus consumer is registered. */
   public static Future<StreamRoutes> create(Vertx vertx, EventLog log, FileLinks links, AppConfig config) {
     GlobalFeed feed = new GlobalFeed(vertx, PROGRESS_WINDOW_MS);
-    return feed.start().map(v -> {
+    // Revoked credentials end the streams opened with them, on every node (each instance closes the node's).
+    Future<Void> revocations = vertx.eventBus().<JsonObject>consumer(Addresses.CREDENTIALS_REVOKED, message -> {
+      RevokedCredentials revoked = message.body().mapTo(RevokedCredentials.class);
+      int closed = closeStreams(vertx, p -> !p.anonymous() && p.userId() == revoked.userId()
+        && (revoked.apiKeyId() != null ? revoked.apiKeyId().equals(p.apiKeyId())
+          : !revoked.sessions() || p.viaSession()));
+      if (closed > 0) {
+        logger.info("Ended {} live streams of user {} whose credentials were revoked", closed, revoked.userId());
+      }
+    }).completion();
+    return Future.all(feed.start(), revocations).map(v -> {
       StreamRoutes routes = new StreamRoutes(vertx, log, links, feed, config);
       vertx.setPeriodic(config.ssePingIntervalMs(), t -> routes.tick());
       return routes;

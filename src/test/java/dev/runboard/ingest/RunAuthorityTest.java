@@ -117,6 +117,31 @@ class RunAuthorityTest {
   }
 
   @Test
+  @DisplayName("an open live stream ends when the API key it was opened with is revoked")
+  void revokedKeyEndsStreams(Vertx vertx) throws Exception {
+    String viewer = TestUsers.apiKey(db, "viewer");
+    long keyId;
+    try (Connection c = TestDatabase.jdbc(db); Statement s = c.createStatement();
+         var rs = s.executeQuery("SELECT id FROM api_keys WHERE prefix = '" + prefixOf(viewer) + "'")) {
+      rs.next();
+      keyId = rs.getLong(1);
+    }
+    io.vertx.core.http.HttpClient http = vertx.createHttpClient();
+    try (dev.runboard.SseClient feed = dev.runboard.SseClient.connect(http, node.port(), "/api/stream",
+      io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer " + viewer))) {
+      assertThat(feed.status()).isEqualTo(200);
+      assertThat(feed.endsWithin(500)).as("open while the key is valid").isFalse();
+      assertThat(client.delete("/api/keys/" + keyId).bearerTokenAuthentication(admin).send().await().statusCode())
+        .isEqualTo(204);
+      assertThat(feed.endsWithin(10_000)).as("ended once the key was revoked").isTrue();
+    } finally {
+      http.close();
+    }
+    assertThat(client.get("/api/stream").bearerTokenAuthentication(viewer).send().await().statusCode())
+      .isEqualTo(401);
+  }
+
+  @Test
   @DisplayName("a repeated start with another account's runKey is refused; the same account or an administrator resumes")
   void runKeyBelongsToItsAccount() {
     String owner = TestUsers.apiKey(db, "reporter");
