@@ -1,5 +1,6 @@
 package dev.runboard.files;
 
+import dev.runboard.Multipart;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,7 +17,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -61,32 +61,6 @@ final class FileFixtures {
     return list;
   }
 
-  static final class Multipart {
-
-    private final String boundary = "----runboard" + UUID.randomUUID();
-    private final Buffer body = Buffer.buffer();
-
-    Multipart field(String name, String value) {
-      body.appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n")
-        .appendString(value).appendString("\r\n");
-      return this;
-    }
-
-    Multipart file(String name, String fileName, String contentType, byte[] bytes) {
-      body.appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\""
-          + fileName + "\"\r\nContent-Type: " + contentType + "\r\n\r\n")
-        .appendBytes(bytes).appendString("\r\n");
-      return this;
-    }
-
-    Buffer body() {
-      return body.copy().appendString("--" + boundary + "--\r\n");
-    }
-
-    String contentType() {
-      return "multipart/form-data; boundary=" + boundary;
-    }
-  }
 
   static byte[] zip(Map<String, byte[]> files) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -6,7 +6,7 @@ import dev.runboard.TestDatabase;
 import dev.runboard.TestUsers;
 import dev.runboard.config.AppConfig;
 import dev.runboard.config.DatabaseUrl;
-import dev.runboard.files.FileFixtures.Multipart;
+import dev.runboard.Multipart;
 import dev.runboard.files.FileFixtures.StartedRun;
 import dev.runboard.files.FileFixtures.Token;
 import io.vertx.core.MultiMap;

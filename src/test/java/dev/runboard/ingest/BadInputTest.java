@@ -1,5 +1,6 @@
 package dev.runboard.ingest;
 
+import dev.runboard.Multipart;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -742,28 +743,4 @@ class BadInputTest {
     }
   }
 
-  /** A multipart/form-data body written by hand, with raw bytes where a test needs them. */
-  private static final class Multipart {
-
-    private final String boundary = "----runboard" + UUID.randomUUID();
-    private final Buffer body = Buffer.buffer();
-
-    Multipart field(String name, String value) {
-      return field(name, value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    Multipart field(String name, byte[] value) {
-      body.appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n")
-        .appendBytes(value).appendString("\r\n");
-      return this;
-    }
-
-    Buffer body() {
-      return body.copy().appendString("--" + boundary + "--\r\n");
-    }
-
-    String contentType() {
-      return "multipart/form-data; boundary=" + boundary;
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package dev.runboard.ingest;
 
+import dev.runboard.Multipart;
 import dev.runboard.Runboard;
 import dev.runboard.TestDatabase;
 import dev.runboard.TestUsers;
@@ -442,33 +443,6 @@ class UploadTest {
 
   // ----- helpers ----------------------------------------------------------------------------------------------
 
-  /** A multipart/form-data body written by hand, as reporters send it. */
-  private static final class Multipart {
-
-    private final String boundary = "----runboard" + UUID.randomUUID();
-    private final Buffer body = Buffer.buffer();
-
-    Multipart field(String name, String value) {
-      body.appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n")
-        .appendString(value).appendString("\r\n");
-      return this;
-    }
-
-    Multipart file(String name, String fileName, String contentType, byte[] bytes) {
-      body.appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\""
-          + fileName + "\"\r\nContent-Type: " + contentType + "\r\n\r\n")
-        .appendBytes(bytes).appendString("\r\n");
-      return this;
-    }
-
-    Buffer body() {
-      return body.copy().appendString("--" + boundary + "--\r\n");
-    }
-
-    String contentType() {
-      return "multipart/form-data; boundary=" + boundary;
-    }
-  }
 
   private static HttpResponse<Buffer> send(HttpRequest<Buffer> request, Multipart form) {
     return request.putHeader("Content-Type", form.contentType()).sendBuffer(form.body()).await();
