@@ -41,6 +41,7 @@ public final class SseClient implements AutoCloseable {
   private String type;
   private StringBuilder data;
   private Integer retry;
+  private long received;
 
   private SseClient() {
   }
@@ -59,12 +60,18 @@ public final class SseClient implements AutoCloseable {
     SseClient client = new SseClient();
     client.response = http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
         .setPort(port).setURI(path).setHeaders(headers))
-      .compose(request -> request.send())
-      .map(response -> {
-        // Handlers are set on the event loop, before any of the body can arrive.
-        response.handler(client::onData);
-        response.endHandler(v -> client.ended.complete(null));
-        response.exceptionHandler(client.ended::completeExceptionally);
+      .compose(request -> {
+        // The handlers are attached before the request is sent, so they are set as the response arrives, on its
+        // event loop, before any of its body is handled (a callback attached after send() may run later than
+        // the first chunks, on this thread, and they would be lost).
+        Future<HttpClientResponse> response = request.response().andThen(done -> {
+          if (done.succeeded()) {
+            done.result().handler(client::onData);
+            done.result().endHandler(v -> client.ended.complete(null));
+            done.result().exceptionHandler(client.ended::completeExceptionally);
+          }
+        });
+        request.end();
         return response;
       })
       .await(10, TimeUnit.SECONDS);
@@ -91,9 +98,14 @@ public final class SseClient implements AutoCloseable {
   public Event next() throws InterruptedException {
     Event event = events.poll(30, TimeUnit.SECONDS);
     if (event == null) {
-      throw new AssertionError("no SSE event within 30 s");
+      throw new AssertionError(describe("no SSE event within 30 s"));
     }
     return event;
+  }
+
+  private synchronized String describe(String what) {
+    return what + " (status " + response.statusCode() + ", " + received + " bytes received, " + comments.size()
+      + " comments, ended: " + ended.isDone() + ")";
   }
 
   /** The next event if one comes within {@code millis}, else null. */
@@ -112,6 +124,7 @@ public final class SseClient implements AutoCloseable {
   }
 
   private synchronized void onData(Buffer chunk) {
+    received += chunk.length();
     pending.append(chunk.toString(StandardCharsets.UTF_8));
     int newline;
     while ((newline = indexOfLineEnd()) >= 0) {
