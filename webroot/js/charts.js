@@ -7,6 +7,17 @@ import { cssVar } from './theme.js';
 const axisSize = (u, values) => (values && values.length ? Math.ceil(Math.max(...values.map((v) => String(v).length)) * 7.5) + 18 : 40);
 
 /**
+ * Short labels for the time axis, one line each, so that the first one is not cut at the chart's edge: dates when
+ * the ticks are days apart, else hours and minutes (seconds only when they are seconds apart).
+ */
+const timeLabels = (u, splits, axisIdx, foundSpace, foundIncr) => {
+  const day = foundIncr >= 86400;
+  const format = new Intl.DateTimeFormat(undefined, day ? { month: 'short', day: 'numeric' }
+    : { hour: '2-digit', minute: '2-digit', hour12: false, ...(foundIncr < 60 ? { second: '2-digit' } : {}) });
+  return splits.map((s) => format.format(new Date(s * 1000)));
+};
+
+/**
  * A chart in a new element. series: [{label, color (CSS variable name), values, right?}], x: unix seconds or
  * indexes. Series with `right` are drawn on their own scale with an axis on the right (`y2Format`), so that measures
  * of different sizes can each be read. Returns {el, destroy}. Resizes with its container.
@@ -26,7 +37,7 @@ export function lineChart({ title, x, series, height = 200, yFormat = (v) => v, 
         y2: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      axes: [axis, { ...axis, scale: 'y', label: yLabel, values: (u, values) => values.map(yFormat), size: axisSize },
+      axes: [xTime ? { ...axis, values: timeLabels, space: 80 } : axis, { ...axis, scale: 'y', label: yLabel, values: (u, values) => values.map(yFormat), size: axisSize },
         ...(series.some((s) => s.right) ? [{ ...axis, scale: 'y2', side: 1, label: y2Label, grid: { show: false },
           values: (u, values) => values.map(y2Format), size: axisSize }] : [])],
       series: [{ label: xTime ? 'time' : 'run' }, ...series.map((s) => ({
