@@ -408,6 +408,135 @@ test('triage: failures first, grouped by error live, chips count what they show,
     await expect(page.locator('h1 .badge')).toHaveText('failed');
   });
 
+const noOverflow = async (page, what) => {
+  const width = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+  expect(width.scroll, `${what}: no horizontal overflow`).toBeLessThanOrEqual(width.inner);
+};
+
+test('the feed filters by project, branch prefix, status and text, keeps them in the URL and applies them to live runs',
+  async ({ page }) => {
+    await signIn(page);
+    const reporter = new Reporter(reporterKey);
+    const meta = (branch, commit, message) => ({ metadata: { scm: { branch, commit, message } } });
+    const release = await reporter.start('finder', meta('release/1.2', 'deadbeef1234', 'Bump checkout'));
+    await release.events([attempt('tests/checkout.spec.ts', ['checkout', 'pays by card'], 'passed')]);
+    await release.finish('passed');
+    const other = await reporter.start('finder', meta('main', 'abad1dea5678', 'Checkout: 3-D Secure'));
+    await other.finish('passed');
+
+    // From the URL: branch prefix and text together.
+    await page.goto('/?branch=release/&q=CHECKOUT');
+    await expect(page.locator('#feed-branch')).toHaveValue('release/');
+    await expect(page.locator('#feed-q')).toHaveValue('CHECKOUT');
+    const rows = page.locator('#runs tr[data-run-id]');
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toHaveAttribute('data-run-id', String(release.id));
+    await expect(page.locator('#live-status')).toHaveText('live');
+
+    // Live: a matching run appears, one on another branch does not.
+    const elsewhere = await reporter.start('finder', meta('main', 'feedface9999', 'Checkout on main'));
+    const next = await reporter.start('finder', meta('release/1.3', 'cafe00001111', 'Checkout totals'));
+    await expect(page.locator(`#runs tr[data-run-id="${next.id}"]`)).toBeVisible();
+    await expect(page.locator(`#runs tr[data-run-id="${elsewhere.id}"]`)).toHaveCount(0);
+    await expect(rows).toHaveCount(2);
+
+    // A status filter: the running run leaves; once it fails, it comes back live.
+    await page.locator('#feed-status').selectOption('failed');
+    await expect(page).toHaveURL(/status=failed/);
+    await expect(page).toHaveURL(/branch=release%2F/);
+    await expect(rows).toHaveCount(0);
+    await expect(page.getByText('No run matches these filters.')).toBeVisible();
+    await next.events([attempt('tests/checkout.spec.ts', ['checkout', 'pays by card'], 'failed', { error: { message: 'declined' } })]);
+    await next.finish('failed');
+    await expect(page.locator(`#runs tr[data-run-id="${next.id}"]`)).toBeVisible();
+    await expect(rows).toHaveCount(1);
+
+    // Typing searches (a run number too), the project select narrows, Clear shows everything again.
+    await page.locator('#feed-status').selectOption('');
+    await page.locator('#feed-branch').fill('');
+    await page.locator('#feed-q').fill(`#${other.id}`);
+    await expect(page).toHaveURL(new RegExp(`q=%23${other.id}`));
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toHaveAttribute('data-run-id', String(other.id));
+    await page.locator('#feed-q').fill('3-d secure');
+    await expect(rows).toHaveCount(1);
+    await page.locator('#feed-q').fill('50%_off');
+    await expect(rows).toHaveCount(0);
+    await page.locator('#feed-clear').click();
+    await expect(page).toHaveURL(/\/$/);
+    await expect(rows.first()).toHaveAttribute('data-run-id', String(next.id));
+    const finderId = String(release.projectId);
+    await page.locator('#feed-project').selectOption(finderId);
+    await expect(page).toHaveURL(new RegExp(`project=${finderId}`));
+    await expect(rows).toHaveCount(4);
+    await elsewhere.finish('passed');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`/?project=${finderId}&branch=release/&status=failed&q=checkout`);
+    await expect(rows).toHaveCount(1);
+    await expect(page.locator('#feed-project')).toHaveValue(finderId);
+    await noOverflow(page, 'filtered feed at 390 px');
+  });
+
+test('a project page filters trends, runs, flaky and slowest tests by branch, and finds tests by title or file',
+  async ({ page }) => {
+    await signIn(page);
+    const reporter = new Reporter(reporterKey);
+    const onBranch = (branch) => reporter.start('finder-2', { metadata: { scm: { branch, commit: `c${branch.length}aa` } } });
+    const results = [['passed', 'failed'], ['failed', 'passed'], ['passed', 'passed']];
+    const runs = [];
+    for (const [i, [first, second]] of results.entries()) {
+      const r = await onBranch(i < 2 ? 'feature/totals' : 'main');
+      await r.events([attempt('tests/totals.spec.ts', ['totals', 'rounds half up'], first,
+        first === 'failed' ? { error: { message: 'Expected: 1.5' } } : {}),
+      attempt('tests/cart_50%.spec.ts', ['cart', 'applies 50% off'], second,
+        second === 'failed' ? { error: { message: 'Expected: 5' } } : {})]);
+      await r.finish(first === 'failed' || second === 'failed' ? 'failed' : 'passed');
+      runs.push(r);
+    }
+    const projectId = runs[0].projectId;
+
+    await page.goto(`/projects/${projectId}?branch=feature/totals`);
+    await expect(page.locator('#project-branch')).toHaveValue('feature/totals');
+    await expect(page.getByRole('heading', { name: 'Trends (last 50 runs on feature/totals)' })).toBeVisible();
+    await expect(page.locator('#runs tr')).toHaveCount(2);
+    await expect(page.getByRole('heading', { name: 'Slowest tests (last 20 runs on feature/totals)' })).toBeVisible();
+    await page.locator('#project-branch').fill('main');
+    await page.locator('#project-branch').press('Enter');
+    await expect(page).toHaveURL(/branch=main/);
+    await expect(page.locator('#runs tr')).toHaveCount(1);
+    await expect(page.locator('#runs tr a.run-link')).toHaveText(`#${runs[2].id}`);
+    await page.locator('#project-branch-clear').click();
+    await expect(page.locator('#runs tr')).toHaveCount(3);
+    await expect(page).not.toHaveURL(/branch=/);
+
+    // Tests by title or file: each with its last results, oldest first, linked to its history.
+    await page.locator('#test-search').fill('HALF UP');
+    const found = page.locator('#test-results tbody tr');
+    await expect(found).toHaveCount(1);
+    await expect(page).toHaveURL(/test=HALF\+UP|test=HALF%20UP/);
+    const cells = found.first().locator('.mini-strip .cell');
+    await expect(cells).toHaveCount(3);
+    await expect(cells.nth(0)).toHaveClass(/st-passed/);
+    await expect(cells.nth(1)).toHaveClass(/st-failed/);
+    await expect(cells.nth(1)).toHaveAttribute('href', `/runs/${runs[1].id}`);
+    await page.locator('#test-search').fill('cart_50%');
+    await expect(found).toHaveCount(1);
+    await expect(found.first()).toContainText('applies 50% off');
+    await page.locator('#test-search').fill('_50');
+    await expect(found).toHaveCount(1);
+    await page.locator('#test-search').fill('totals_spec');
+    await expect(page.locator('#test-results')).toContainText('No test title or file contains');
+    await page.locator('#test-search').fill('rounds');
+    await expect(found).toHaveCount(1);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await noOverflow(page, 'project page with found tests at 390 px');
+    await found.first().locator('a[href^="/tests/"]').click();
+    await expect(page).toHaveURL(/\/tests\/\d+$/);
+    await expect(page.locator('h1')).toContainText('rounds half up');
+    await noOverflow(page, 'test history at 390 px');
+  });
+
 test('no page overflows horizontally at 390 px', async ({ page }) => {
   await signIn(page);
   await page.setViewportSize({ width: 390, height: 844 });

@@ -109,7 +109,7 @@ export async function render(view, { page, query, app }) {
   api('/api/projects?limit=200').then(({ projects }) => {
     const chosen = projectSelect.value;
     projectSelect.replaceChildren(h('option', { value: '' }, 'All projects'),
-      projects.map((p) => h('option', { value: String(p.id), selected: String(p.id) === chosen }, p.name)));
+      ...projects.map((p) => h('option', { value: String(p.id), selected: String(p.id) === chosen }, p.name)));
     if (chosen && projectSelect.value !== chosen) {
       projectSelect.append(h('option', { value: chosen, selected: true }, `Project ${chosen}`));
     }
