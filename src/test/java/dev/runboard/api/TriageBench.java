@@ -168,26 +168,64 @@ class TriageBench {
         window10Oldest + "", "1", "'main'", "1000"});
       plans.put("latest-branch-run", new String[]{"1", "'feature/3'", run + ""});
       plans.put("compare-runs", new String[]{run + "", previous + "", "50", "100", "500"});
-      for (Map.Entry<String, String[]> plan : plans.entrySet()) {
-        explain(s, plan.getKey(), plan.getValue());
+      // Finding things: the runs feed's filters, a project's lists by branch, the test search.
+      Map<String, String[]> finding = new LinkedHashMap<>();
+      finding.put("runs-page branchPrefix=feature/3", new String[]{"NULL", "NULL", "NULL", "NULL", "NULL", "51",
+        "NULL", "'feature/3'", "NULL", "NULL"});
+      finding.put("runs-page q=nomatch (no run matches: every run read)", new String[]{"NULL", "NULL", "NULL", "NULL",
+        "NULL", "51", "NULL", "NULL", "'%nomatch%'", "NULL"});
+      finding.put("runs-page q=feature/6 project=1", new String[]{"NULL", "NULL", "NULL", "NULL", "NULL", "51", "1",
+        "NULL", "'%feature/6%'", "NULL"});
+      finding.put("project-runs-page branchPrefix=feature/", new String[]{"1", "NULL", "NULL", "NULL", "NULL", "NULL",
+        "51", "'feature/'", "NULL", "NULL"});
+      finding.put("project-tests-search q=test 49", new String[]{"1", "'%test 49%'", "NULL", "NULL", "51"});
+      finding.put("project-trends branch=feature/3", new String[]{"1", "50", "'feature/3'"});
+      finding.put("flaky-tests branch=feature/3", new String[]{"1", "20", "NULL", "NULL", "21", "'feature/3'"});
+      finding.put("slowest-tests branch=feature/3", new String[]{"1", "20", "NULL", "NULL", "21", "'feature/3'"});
+      if (!findingOnly()) {
+        for (Map.Entry<String, String[]> plan : plans.entrySet()) {
+          explain(s, plan.getKey(), plan.getValue());
+        }
+      }
+      for (Map.Entry<String, String[]> plan : finding.entrySet()) {
+        explain(s, plan.getKey().split(" ")[0], plan.getValue());
       }
     }
 
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     String base = "http://127.0.0.1:" + node.port();
     Map<String, String> endpoints = new LinkedHashMap<>();
+    Map<String, String> findingEndpoints = new LinkedHashMap<>();
+    findingEndpoints.put("runs feed branchPrefix=feature/3", "/api/test-runs?branchPrefix=feature/3");
+    findingEndpoints.put("runs feed q=nomatch", "/api/test-runs?q=nomatch");
+    findingEndpoints.put("runs feed q=feature/6&project=1", "/api/test-runs?q=feature/6&project=1");
+    findingEndpoints.put("project runs branchPrefix=feature/", "/api/projects/1/runs?branchPrefix=feature/");
+    findingEndpoints.put("test search q=test 49", "/api/projects/1/tests?q=test%2049");
+    findingEndpoints.put("trends branch=feature/3", "/api/projects/1/trends?branch=feature/3");
+    findingEndpoints.put("flaky tests branch=feature/3", "/api/projects/1/flaky-tests?branch=feature/3");
+    findingEndpoints.put("slowest tests branch=feature/3", "/api/projects/1/slowest-tests?branch=feature/3");
     endpoints.put("run failure groups", "/api/test-runs/" + run + "/failure-groups");
     endpoints.put("project failure groups (30 days)", "/api/projects/1/failure-groups?days=30");
     endpoints.put("compare (previous run)", "/api/test-runs/" + run + "/compare");
     endpoints.put("compare (base=feature/3)", "/api/test-runs/" + run + "/compare?base=feature/3");
     endpoints.put("failure context (window 10)", "/api/test-runs/" + run + "/failure-context");
     endpoints.put("failure context (window 100)", "/api/test-runs/" + run + "/failure-context?window=100");
+    if (findingOnly()) {
+      endpoints = findingEndpoints;
+    } else {
+      endpoints.putAll(findingEndpoints);
+    }
     for (int round = 1; round <= 2; round++) {
       System.out.println("round " + round + ", load average " + Files.readString(Path.of("/proc/loadavg")).strip());
       for (Map.Entry<String, String> endpoint : endpoints.entrySet()) {
         measure(http, base, endpoint.getKey(), endpoint.getValue());
       }
     }
+  }
+
+  /** {@code -Dbench.only=finding}: only the plans and endpoints of finding things (filters, test search). */
+  private static boolean findingOnly() {
+    return "finding".equals(System.getProperty("bench.only"));
   }
 
   /** 200 warm-up requests, then the latency percentiles of 500 sequential ones. */
