@@ -36,7 +36,8 @@ async function startNode() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runboard-bench-'));
   const port = await freePort();
   const child = spawn('java', ['-jar', jar], {
-    cwd: path.resolve(__dirname, '../..'),
+    // The dashboard is served from <cwd>/webroot: WEBROOT_DIR measures another version of it (a baseline).
+    cwd: process.env.WEBROOT_DIR || path.resolve(__dirname, '../..'),
     env: { ...process.env, RUNBOARD_HTTP_HOST: '127.0.0.1', RUNBOARD_HTTP_PORT: String(port), RUNBOARD_FILES_PORT: '0',
       RUNBOARD_DATA_DIR: dataDir, RUNBOARD_ADMIN_USERNAME: ADMIN.username, RUNBOARD_ADMIN_PASSWORD: ADMIN.password },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -134,14 +135,23 @@ async function measure(base, runId) {
   for (let i = 0; i < LOADS; i++) {
     await page.goto('about:blank');
     await page.goto(`/runs/${runId}`);
-    await page.waitForFunction(() => performance.getEntriesByName('runboard:first-screen').length > 0
-      && performance.getEntriesByName('runboard:complete').length > 0, null, { timeout: 60_000 });
+    // A dashboard without these marks (before this benchmark) is timed by its results-drawn mark, before layout and
+    // paint: in its favour.
+    await page.waitForFunction(() => {
+      const mark = (name) => performance.getEntriesByName(`runboard:${name}`)[0];
+      if (mark('first-screen') && mark('complete')) return true;
+      const drawn = mark('results-drawn');
+      return Boolean(drawn && !mark('first-screen') && performance.now() - drawn.startTime > 3000);
+    }, null, { timeout: 60_000 });
     const marks = await page.evaluate(() => {
-      const at = (name) => Math.round((performance.getEntriesByName(`runboard:${name}`)[0] || {}).startTime);
+      const at = (name) => {
+        const entry = performance.getEntriesByName(`runboard:${name}`)[0];
+        return entry ? Math.round(entry.startTime) : null;
+      };
       const nav = performance.getEntriesByType('navigation')[0];
       return { domContentLoaded: Math.round(nav.domContentLoadedEventEnd), initReceived: at('init-received'),
         initParsed: at('init-parsed'), initAdded: at('init-added'), resultsDrawn: at('results-drawn'),
-        firstScreen: at('first-screen'), complete: at('complete'), rows: document.querySelectorAll('#results details.test').length,
+        firstScreen: at('first-screen') ?? at('results-drawn'), complete: at('complete') ?? at('results-drawn'), rows: document.querySelectorAll('#results details.test').length,
         groups: document.querySelectorAll('#results details.group').length,
         nodes: document.getElementsByTagName('*').length };
     });
