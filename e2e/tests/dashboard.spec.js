@@ -537,6 +537,41 @@ test('a project page filters trends, runs, flaky and slowest tests by branch, an
     await noOverflow(page, 'test history at 390 px');
   });
 
+test('a large run draws its first rows only, the others as they are scrolled near, and a deep link past them opens its test',
+  async ({ page }) => {
+    await signIn(page);
+    const big = await new Reporter(reporterKey).start('big-run');
+    const step = (i) => ['big', `step ${String(i).padStart(3, '0')}`];
+    await big.events(Array.from({ length: 150 }, (_, i) => attempt('tests/big.spec.ts', step(i), i === 3 ? 'failed' : 'passed',
+      i === 3 ? { error: { message: 'Error: boom' } } : {})));
+    await big.finish('failed');
+    const { results } = await (await page.request.get(`/api/test-runs/${big.id}/results?q=step%20140`)).json();
+    const deep = results[0].testId;
+
+    await page.goto(`/runs/${big.id}?group=none`);
+    const rest = page.locator('#rest details.test');
+    await expect(page.locator('#failures details.test')).toHaveCount(1);
+    // One draw builds 40 rows in all: the failure and 39 others, then a button that draws more near the viewport.
+    await expect(rest).toHaveCount(39);
+    await expect(page.locator('#rest .more-rows')).toHaveText('Show 100 more of 110');
+    // Scrolled to the bottom (the page may still redraw once group titles and labels arrive): 100 more, then the rest.
+    const toBottom = (n) => expect(async () => {
+      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      await expect(rest).toHaveCount(n, { timeout: 1000 });
+    }).toPass();
+    await toBottom(139);
+    await toBottom(149);
+    await expect(page.locator('#rest .more-rows')).toHaveCount(0);
+
+    // A link to test 140 draws the rows up to it at once, opens it and scrolls to it.
+    await page.goto('/');
+    await page.goto(`/runs/${big.id}?group=none#test-${deep}`);
+    const target = page.locator(`#test-${deep}`);
+    await expect(target).toHaveAttribute('open', '');
+    await expect(target).toBeInViewport();
+    await expect(target).toContainText('step 140');
+  });
+
 test('no page overflows horizontally at 390 px', async ({ page }) => {
   await signIn(page);
   await page.setViewportSize({ width: 390, height: 844 });
