@@ -1,6 +1,6 @@
 // A realistic triage run for screenshots and the render-time measurement, fed through the ingest API:
 //   BASE_URL=http://127.0.0.1:3320 node scripts/triage-demo.js seed [tests] [failures] [shared]
-//   BASE_URL=… node scripts/triage-demo.js shots <runId> <outDir>      (desktop/phone × light/dark)
+//   BASE_URL=… node scripts/triage-demo.js shots <runId> <outDir>      (run, feed, project: desktop/phone × light/dark)
 //   BASE_URL=… node scripts/triage-demo.js measure <runId>             (first screen of the run page, 5 loads)
 // Signs in as (or sets up) demo-admin; writes nothing outside the server and the given folder.
 const { chromium } = require('@playwright/test');
@@ -93,18 +93,31 @@ async function signedInContext(b, options) {
   return { context, page };
 }
 
+/** The run page, the filtered runs feed and the project page (branch, found tests): desktop/phone × light/dark. */
 async function shots(runId, outDir) {
   const b = await browser();
+  const cookie = await session();
+  const run = await call(`/api/test-runs/${runId}`, { method: 'GET', headers: { Cookie: cookie } });
+  const branch = encodeURIComponent(run.branch || '');
+  const pages = [
+    ['run', `/runs/${runId}`, '#failures details.group'],
+    ['feed', `/?branch=${encodeURIComponent(`${(run.branch || '').split('/')[0]}/`)}&q=cart`, '#runs tr[data-run-id]'],
+    ['project', `/projects/${run.projectId}?branch=${branch}`, '.chart canvas'],
+    ['project-tests', `/projects/${run.projectId}?branch=${branch}&test=flow%201%20does`, '#test-results tbody tr'],
+  ];
   for (const [name, viewport] of [['desktop', { width: 1440, height: 1000 }], ['phone', { width: 390, height: 844 }]]) {
     for (const scheme of ['light', 'dark']) {
       const { context, page } = await signedInContext(b, { viewport, colorScheme: scheme, deviceScaleFactor: 1 });
-      await page.goto(`/runs/${runId}`);
-      await page.locator('#failures details.group').first().waitFor();
-      await page.waitForTimeout(800);
-      const file = `${outDir}/run-${name}-${scheme}.png`;
-      await page.screenshot({ path: file, fullPage: name === 'phone' ? false : false });
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      console.log(file, 'overflow', overflow);
+      for (const [what, url, ready] of pages) {
+        await page.goto(url);
+        await page.locator(ready).first().waitFor();
+        await page.waitForTimeout(800);
+        if (what === 'project-tests') await page.locator('#test-search').evaluate((el) => window.scrollTo(0, el.closest('section').getBoundingClientRect().top + window.scrollY - 70));
+        const file = `${outDir}/${what}-${name}-${scheme}.png`;
+        await page.screenshot({ path: file });
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        console.log(file, 'overflow', overflow);
+      }
       await context.close();
     }
   }

@@ -408,6 +408,170 @@ test('triage: failures first, grouped by error live, chips count what they show,
     await expect(page.locator('h1 .badge')).toHaveText('failed');
   });
 
+const noOverflow = async (page, what) => {
+  const width = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+  expect(width.scroll, `${what}: no horizontal overflow`).toBeLessThanOrEqual(width.inner);
+};
+
+test('the feed filters by project, branch prefix, status and text, keeps them in the URL and applies them to live runs',
+  async ({ page }) => {
+    await signIn(page);
+    const reporter = new Reporter(reporterKey);
+    const meta = (branch, commit, message) => ({ metadata: { scm: { branch, commit, message } } });
+    const release = await reporter.start('finder', meta('release/1.2', 'deadbeef1234', 'Bump checkout'));
+    await release.events([attempt('tests/checkout.spec.ts', ['checkout', 'pays by card'], 'passed')]);
+    await release.finish('passed');
+    const other = await reporter.start('finder', meta('main', 'abad1dea5678', 'Checkout: 3-D Secure'));
+    await other.finish('passed');
+
+    // From the URL: branch prefix and text together.
+    await page.goto('/?branch=release/&q=CHECKOUT');
+    await expect(page.locator('#feed-branch')).toHaveValue('release/');
+    await expect(page.locator('#feed-q')).toHaveValue('CHECKOUT');
+    const rows = page.locator('#runs tr[data-run-id]');
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toHaveAttribute('data-run-id', String(release.id));
+    await expect(page.locator('#live-status')).toHaveText('live');
+
+    // Live: a matching run appears, one on another branch does not.
+    const elsewhere = await reporter.start('finder', meta('main', 'feedface9999', 'Checkout on main'));
+    const next = await reporter.start('finder', meta('release/1.3', 'cafe00001111', 'Checkout totals'));
+    await expect(page.locator(`#runs tr[data-run-id="${next.id}"]`)).toBeVisible();
+    await expect(page.locator(`#runs tr[data-run-id="${elsewhere.id}"]`)).toHaveCount(0);
+    await expect(rows).toHaveCount(2);
+
+    // A status filter: the running run leaves; once it fails, it comes back live.
+    await page.locator('#feed-status').selectOption('failed');
+    await expect(page).toHaveURL(/status=failed/);
+    await expect(page).toHaveURL(/branch=release%2F/);
+    await expect(rows).toHaveCount(0);
+    await expect(page.getByText('No run matches these filters.')).toBeVisible();
+    await next.events([attempt('tests/checkout.spec.ts', ['checkout', 'pays by card'], 'failed', { error: { message: 'declined' } })]);
+    await next.finish('failed');
+    await expect(page.locator(`#runs tr[data-run-id="${next.id}"]`)).toBeVisible();
+    await expect(rows).toHaveCount(1);
+
+    // Typing searches (a run number too), the project select narrows, Clear shows everything again.
+    await page.locator('#feed-status').selectOption('');
+    await page.locator('#feed-branch').fill('');
+    await page.locator('#feed-q').fill(`#${other.id}`);
+    await expect(page).toHaveURL(new RegExp(`q=%23${other.id}`));
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toHaveAttribute('data-run-id', String(other.id));
+    await page.locator('#feed-q').fill('3-d secure');
+    await expect(rows).toHaveCount(1);
+    await page.locator('#feed-q').fill('50%_off');
+    await expect(rows).toHaveCount(0);
+    await page.locator('#feed-clear').click();
+    await expect(page).toHaveURL(/\/$/);
+    await expect(rows.first()).toHaveAttribute('data-run-id', String(next.id));
+    const finderId = String(release.projectId);
+    await page.locator('#feed-project').selectOption(finderId);
+    await expect(page).toHaveURL(new RegExp(`project=${finderId}`));
+    await expect(rows).toHaveCount(4);
+    await elsewhere.finish('passed');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`/?project=${finderId}&branch=release/&status=failed&q=checkout`);
+    await expect(rows).toHaveCount(1);
+    await expect(page.locator('#feed-project')).toHaveValue(finderId);
+    await noOverflow(page, 'filtered feed at 390 px');
+  });
+
+test('a project page filters trends, runs, flaky and slowest tests by branch, and finds tests by title or file',
+  async ({ page }) => {
+    await signIn(page);
+    const reporter = new Reporter(reporterKey);
+    const onBranch = (branch) => reporter.start('finder-2', { metadata: { scm: { branch, commit: `c${branch.length}aa` } } });
+    const results = [['passed', 'failed'], ['failed', 'passed'], ['passed', 'passed']];
+    const runs = [];
+    for (const [i, [first, second]] of results.entries()) {
+      const r = await onBranch(i < 2 ? 'feature/totals' : 'main');
+      await r.events([attempt('tests/totals.spec.ts', ['totals', 'rounds half up'], first,
+        first === 'failed' ? { error: { message: 'Expected: 1.5' } } : {}),
+      attempt('tests/cart_50%.spec.ts', ['cart', 'applies 50% off'], second,
+        second === 'failed' ? { error: { message: 'Expected: 5' } } : {})]);
+      await r.finish(first === 'failed' || second === 'failed' ? 'failed' : 'passed');
+      runs.push(r);
+    }
+    const projectId = runs[0].projectId;
+
+    await page.goto(`/projects/${projectId}?branch=feature/totals`);
+    await expect(page.locator('#project-branch')).toHaveValue('feature/totals');
+    await expect(page.getByRole('heading', { name: 'Trends (last 50 runs on feature/totals)' })).toBeVisible();
+    await expect(page.locator('#runs tr')).toHaveCount(2);
+    await expect(page.getByRole('heading', { name: 'Slowest tests (last 20 runs on feature/totals)' })).toBeVisible();
+    await page.locator('#project-branch').fill('main');
+    await page.locator('#project-branch').press('Enter');
+    await expect(page).toHaveURL(/branch=main/);
+    await expect(page.locator('#runs tr')).toHaveCount(1);
+    await expect(page.locator('#runs tr a.run-link')).toHaveText(`#${runs[2].id}`);
+    await page.locator('#project-branch-clear').click();
+    await expect(page.locator('#runs tr')).toHaveCount(3);
+    await expect(page).not.toHaveURL(/branch=/);
+
+    // Tests by title or file: each with its last results, oldest first, linked to its history.
+    await page.locator('#test-search').fill('HALF UP');
+    const found = page.locator('#test-results tbody tr');
+    await expect(found).toHaveCount(1);
+    await expect(page).toHaveURL(/test=HALF\+UP|test=HALF%20UP/);
+    const cells = found.first().locator('.mini-strip .cell');
+    await expect(cells).toHaveCount(3);
+    await expect(cells.nth(0)).toHaveClass(/st-passed/);
+    await expect(cells.nth(1)).toHaveClass(/st-failed/);
+    await expect(cells.nth(1)).toHaveAttribute('href', `/runs/${runs[1].id}`);
+    await page.locator('#test-search').fill('cart_50%');
+    await expect(found).toHaveCount(1);
+    await expect(found.first()).toContainText('applies 50% off');
+    await page.locator('#test-search').fill('_50');
+    await expect(found).toHaveCount(1);
+    await page.locator('#test-search').fill('totals_spec');
+    await expect(page.locator('#test-results')).toContainText('No test title or file contains');
+    await page.locator('#test-search').fill('rounds');
+    await expect(found).toHaveCount(1);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await noOverflow(page, 'project page with found tests at 390 px');
+    await found.first().locator('a[href^="/tests/"]').click();
+    await expect(page).toHaveURL(/\/tests\/\d+$/);
+    await expect(page.locator('h1')).toContainText('rounds half up');
+    await noOverflow(page, 'test history at 390 px');
+  });
+
+test('a large run draws its first rows only, the others as they are scrolled near, and a deep link past them opens its test',
+  async ({ page }) => {
+    await signIn(page);
+    const big = await new Reporter(reporterKey).start('big-run');
+    const step = (i) => ['big', `step ${String(i).padStart(3, '0')}`];
+    await big.events(Array.from({ length: 150 }, (_, i) => attempt('tests/big.spec.ts', step(i), i === 3 ? 'failed' : 'passed',
+      i === 3 ? { error: { message: 'Error: boom' } } : {})));
+    await big.finish('failed');
+    const { results } = await (await page.request.get(`/api/test-runs/${big.id}/results?q=step%20140`)).json();
+    const deep = results[0].testId;
+
+    await page.goto(`/runs/${big.id}?group=none`);
+    const rest = page.locator('#rest details.test');
+    await expect(page.locator('#failures details.test')).toHaveCount(1);
+    // One draw builds 40 rows in all: the failure and 39 others, then a button that draws more near the viewport.
+    await expect(rest).toHaveCount(39);
+    await expect(page.locator('#rest .more-rows')).toHaveText('Show 100 more of 110');
+    // Scrolled to the bottom (the page may still redraw once group titles and labels arrive): 100 more, then the rest.
+    const toBottom = (n) => expect(async () => {
+      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      await expect(rest).toHaveCount(n, { timeout: 1000 });
+    }).toPass();
+    await toBottom(139);
+    await toBottom(149);
+    await expect(page.locator('#rest .more-rows')).toHaveCount(0);
+
+    // A link to test 140 draws the rows up to it at once, opens it and scrolls to it.
+    await page.goto('/');
+    await page.goto(`/runs/${big.id}?group=none#test-${deep}`);
+    const target = page.locator(`#test-${deep}`);
+    await expect(target).toHaveAttribute('open', '');
+    await expect(target).toBeInViewport();
+    await expect(target).toContainText('step 140');
+  });
+
 test('no page overflows horizontally at 390 px', async ({ page }) => {
   await signIn(page);
   await page.setViewportSize({ width: 390, height: 844 });

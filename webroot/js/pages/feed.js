@@ -1,25 +1,55 @@
-// The runs feed: newest runs of every project. New runs appear and progress moves live from /api/stream.
-import { api } from '../api.js';
+// The runs feed: newest runs of every project, filtered by project, branch prefix, status and a text search (kept
+// in the URL). New runs appear and progress moves live from /api/stream; live runs pass the same filters.
+import { api, query as qs } from '../api.js';
 import { h, errorBox, toast } from '../dom.js';
 import { runsTableHead, runRow, fillRunRow, listKeys } from '../runs.js';
+import { runFilter } from '../run-filter.js';
 
 const PAGE = 50;
+const STATUSES = [['', 'Any status'], ['running', 'Running'], ['passed', 'Passed'], ['failed', 'Failed'],
+  ['timedout', 'Timed out'], ['interrupted', 'Interrupted']];
 
-export async function render(view, { page }) {
+export async function render(view, { page, query, app }) {
   const body = h('tbody', { id: 'runs' });
   const status = h('span', { class: 'live-status', id: 'live-status' }, 'connecting…');
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load older runs');
+  const message = h('div');
+  // Filters: read from the URL, written back to it (replaceState) when they change.
+  const projectSelect = h('select', { name: 'project', id: 'feed-project', 'aria-label': 'Project' },
+    h('option', { value: '' }, 'All projects'));
+  const branchInput = h('input', { type: 'search', name: 'branch', id: 'feed-branch', placeholder: 'Branch starts with…',
+    maxlength: 500, value: query.get('branch') || '', 'aria-label': 'Branch starts with' });
+  const statusSelect = h('select', { name: 'status', id: 'feed-status', 'aria-label': 'Status' },
+    STATUSES.map(([value, label]) => h('option', { value, selected: value === (query.get('status') || '') }, label)));
+  const searchInput = h('input', { type: 'search', name: 'q', id: 'feed-q', placeholder: 'Search: #run, commit, message, CI build',
+    maxlength: 200, value: query.get('q') || '', 'aria-label': 'Search runs' });
+  const clearButton = h('button', { type: 'button', class: 'secondary small', id: 'feed-clear' }, 'Clear');
+  const filterForm = h('form', { class: 'inline-form feed-filters', role: 'search', 'aria-label': 'Filter runs' },
+    projectSelect, branchInput, statusSelect, searchInput, clearButton);
   view.append(
     h('div', { class: 'page-head' }, h('h1', null, 'Runs'), status),
     h('p', { class: 'muted hint' }, 'Newest runs of all projects, updated live. Keys: j / k move between runs, Enter opens.'),
+    filterForm, message,
     h('div', { class: 'table-wrap' }, h('table', { class: 'grid runs' }, runsTableHead(true), body)),
     more);
   const rows = new Map();
   let cursor = null;
   let disposed = false;
+  const wantedProject = query.get('project') || '';
+  const filters = () => ({ project: projectSelect.value,
+    branchPrefix: branchInput.value.trim(), status: statusSelect.value, q: searchInput.value.trim() });
+  let matches = runFilter(filters());
+  const filtered = () => Object.values(filters()).some(Boolean);
 
+  /** Runs that the filters left out: their progress asks nothing (their end is read again, the status may match). */
+  const unmatched = new Set();
+  let generation = 0;
   const load = async (reset) => {
-    const data = await api(`/api/test-runs?limit=${PAGE}${!reset && cursor ? `&cursor=${cursor}` : ''}`);
+    const mine = reset ? ++generation : generation;
+    const f = filters();
+    const data = await api(`/api/test-runs${qs({ limit: PAGE, project: f.project, branchPrefix: f.branchPrefix,
+      status: f.status, q: f.q, cursor: reset ? null : cursor })}`);
+    if (mine !== generation || disposed) return;
     if (reset) {
       body.replaceChildren();
       rows.clear();
@@ -36,19 +66,70 @@ export async function render(view, { page }) {
   };
   const empty = () => {
     if (!rows.size && !body.querySelector('.empty')) {
-      body.append(h('tr', { class: 'empty' }, h('td', { colspan: 9 },
-        'No runs yet. Point a Playwright reporter at this server (see the README) and runs appear here live.')));
+      body.append(h('tr', { class: 'empty' }, h('td', { colspan: 9 }, filtered()
+        ? 'No run matches these filters. New runs that match appear here live.'
+        : 'No runs yet. Point a Playwright reporter at this server (see the README) and runs appear here live.')));
     } else if (rows.size) {
       body.querySelector('.empty')?.remove();
     }
   };
   more.addEventListener('click', () => load(false).catch((e) => toast(e.message)));
 
+  const apply = () => {
+    const f = filters();
+    app.setQuery({ project: f.project, branch: f.branchPrefix, status: f.status, q: f.q });
+    matches = runFilter(f);
+    unmatched.clear();
+    message.replaceChildren();
+    load(true).catch((e) => message.append(errorBox(e)));
+  };
+  let typing = null;
+  for (const input of [branchInput, searchInput]) {
+    input.addEventListener('input', () => {
+      clearTimeout(typing);
+      typing = setTimeout(apply, 250);
+    });
+  }
+  projectSelect.addEventListener('change', apply);
+  statusSelect.addEventListener('change', apply);
+  filterForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearTimeout(typing);
+    apply();
+  });
+  clearButton.addEventListener('click', () => {
+    projectSelect.value = '';
+    branchInput.value = '';
+    statusSelect.value = '';
+    searchInput.value = '';
+    apply();
+  });
+  // Projects for the select; a project named by the URL is kept even before the list arrives.
+  if (wantedProject) projectSelect.append(h('option', { value: wantedProject, selected: true }, `Project ${wantedProject}`));
+  api('/api/projects?limit=200').then(({ projects }) => {
+    const chosen = projectSelect.value;
+    projectSelect.replaceChildren(h('option', { value: '' }, 'All projects'),
+      ...projects.map((p) => h('option', { value: String(p.id), selected: String(p.id) === chosen }, p.name)));
+    if (chosen && projectSelect.value !== chosen) {
+      projectSelect.append(h('option', { value: chosen, selected: true }, `Project ${chosen}`));
+    }
+  }).catch(() => {});
+
   const refresh = async (runId, prepend) => {
     try {
       const run = await api(`/api/test-runs/${runId}`);
       if (disposed) return;
       let tr = rows.get(run.id);
+      if (!matches(run)) {
+        unmatched.add(run.id);
+        // A run that no longer matches (it finished, with a status filter) leaves the list.
+        if (tr) {
+          tr.remove();
+          rows.delete(run.id);
+          empty();
+        }
+        return;
+      }
       if (!tr) {
         if (!prepend) return;
         tr = runRow(run, true);
@@ -99,6 +180,7 @@ export async function render(view, { page }) {
   };
 
   try {
+    matches = runFilter(filters());
     await load(true);
   } catch (e) {
     view.append(errorBox(e));
@@ -126,10 +208,18 @@ export async function render(view, { page }) {
     const update = JSON.parse(event.data);
     const tr = rows.get(update.runId);
     if (!tr) {
-      refresh(update.runId, true);
+      if (!unmatched.has(update.runId)) refresh(update.runId, true);
       return;
     }
-    fillRunRow(tr, { ...tr.cached, status: update.status, counters: update.counters }, true);
+    const next = { ...tr.cached, status: update.status, counters: update.counters };
+    if (!matches(next)) {
+      unmatched.add(update.runId);
+      tr.remove();
+      rows.delete(update.runId);
+      empty();
+      return;
+    }
+    fillRunRow(tr, next, true);
     if (tr.cached.shards && update.status === 'running') refreshShards(update.runId);
   });
   source.addEventListener('run-finished', (event) => refresh(JSON.parse(event.data).runId, true));

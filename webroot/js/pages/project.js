@@ -1,6 +1,7 @@
-// One project: its runs (filters), trend charts, flaky tests and slowest tests.
+// One project: a branch that filters the whole page (trends, runs, flaky and slowest tests), its runs (filters),
+// trend charts, error groups, flaky and slowest tests, and a search of its tests by file or title.
 import { api, query as qs } from '../api.js';
-import { h, link, percent, formatDuration, section, errorBox, toast, timeAgo } from '../dom.js';
+import { h, link, percent, formatDuration, section, errorBox, toast, timeAgo, resultStatus } from '../dom.js';
 import { runsTableHead, runRow, listKeys } from '../runs.js';
 import { lineChart } from '../charts.js';
 import { retentionForm, summary } from '../retention.js';
@@ -33,12 +34,45 @@ export async function render(view, { params, query, app, page }) {
   if (project.description) view.append(h('p', { class: 'muted' }, project.description));
   view.append(h('p', { class: 'muted' }, `Pass rate ${percent(project.passRate)} over the last ${project.passRateRuns} finished runs.`));
 
+  // The branch: trends, runs, flaky and slowest tests read only its runs (the URL keeps it).
+  const branch = h('input', { type: 'search', name: 'branch', id: 'project-branch', list: 'project-branches',
+    placeholder: 'All branches', maxlength: 500, value: query.get('branch') || '', 'aria-label': 'Branch' });
+  const branches = h('datalist', { id: 'project-branches' });
+  const branchForm = h('form', { class: 'inline-form branch-filter', role: 'search', 'aria-label': 'Branch' },
+    h('label', { for: 'project-branch' }, 'Branch'), branch, branches,
+    h('button', { type: 'submit' }, 'Show'), h('button', { type: 'button', class: 'secondary', id: 'project-branch-clear',
+      onclick: () => {
+        branch.value = '';
+        applyBranch();
+      } }, 'All branches'));
+  view.append(branchForm);
+  const currentBranch = () => branch.value.trim();
+  const onBranch = [];
+  const applyBranch = () => {
+    app.setQuery({ branch: currentBranch() });
+    onBranch.forEach((reload) => reload());
+  };
+  branchForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    applyBranch();
+  });
+  branch.addEventListener('change', applyBranch);
+  api(`/api/projects/${projectId}/runs?limit=200`).then(({ runs }) => {
+    const seen = [...new Set(runs.map((r) => r.branch).filter(Boolean))].slice(0, 50);
+    branches.replaceChildren(...seen.map((b) => h('option', { value: b })));
+  }).catch(() => {});
+  const ofBranch = () => (currentBranch() ? ` on ${currentBranch()}` : '');
+
   // Trends
   const trendBox = h('div', { class: 'charts' });
-  view.append(section('Trends (last 50 runs)', trendBox));
-  api(`/api/projects/${projectId}/trends?runs=50`).then(({ runs }) => {
+  const trendSection = section('Trends (last 50 runs)', trendBox);
+  view.append(trendSection);
+  const loadTrends = () => api(`/api/projects/${projectId}/trends${qs({ runs: 50, branch: currentBranch() })}`).then(({ runs }) => {
+    charts.splice(0).forEach((c) => c.destroy());
+    trendBox.replaceChildren();
+    trendSection.querySelector('h2').textContent = `Trends (last 50 runs${ofBranch()})`;
     if (runs.length < 2) {
-      trendBox.append(h('p', { class: 'muted' }, 'Charts appear once the project has two runs.'));
+      trendBox.append(h('p', { class: 'muted' }, `Charts appear once the project has two runs${ofBranch()}.`));
       return;
     }
     const x = runs.map((r) => Math.floor(new Date(r.startTime).getTime() / 1000));
@@ -62,22 +96,23 @@ export async function render(view, { params, query, app, page }) {
       charts.push(chart);
       trendBox.append(chart.el);
     }
-  }).catch((e) => trendBox.append(errorBox(e)));
+  }).catch((e) => trendBox.replaceChildren(errorBox(e)));
+  loadTrends();
+  onBranch.push(loadTrends);
 
   // Runs with filters
   const status = h('select', { name: 'status', 'aria-label': 'Status' },
     STATUSES.map((s) => h('option', { value: s, selected: s === (query.get('status') || '') }, s || 'any status')));
-  const branch = h('input', { name: 'branch', placeholder: 'branch', value: query.get('branch') || '', 'aria-label': 'Branch' });
   const from = h('input', { name: 'from', type: 'date', value: query.get('from') || '', 'aria-label': 'From date' });
   const to = h('input', { name: 'to', type: 'date', value: query.get('to') || '', 'aria-label': 'To date' });
   const body = h('tbody', { id: 'runs' });
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load older runs');
   const message = h('div');
-  const form = h('form', { class: 'inline-form' }, status, branch, from, to, h('button', { type: 'submit' }, 'Filter'));
+  const form = h('form', { class: 'inline-form' }, status, from, to, h('button', { type: 'submit' }, 'Filter'));
   view.append(section('Runs', form, message,
     h('div', { class: 'table-wrap' }, h('table', { class: 'grid runs' }, runsTableHead(false), body)), more));
   let cursor = null;
-  const filters = () => ({ status: status.value, branch: branch.value.trim(), from: from.value,
+  const filters = () => ({ status: status.value, branch: currentBranch(), from: from.value,
     to: to.value ? nextDay(to.value) : '' });
   const load = async (reset) => {
     message.replaceChildren();
@@ -94,10 +129,11 @@ export async function render(view, { params, query, app, page }) {
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    app.setQuery({ status: status.value, branch: branch.value.trim(), from: from.value, to: to.value });
+    app.setQuery({ status: status.value, from: from.value, to: to.value });
     load(true);
   });
   more.addEventListener('click', () => load(false));
+  onBranch.push(() => load(true));
   await load(true);
   disposers.push(listKeys(view, 'a.run-link'));
 
@@ -120,27 +156,85 @@ export async function render(view, { params, query, app, page }) {
   // Flaky and slowest tests
   const flakyBox = h('div');
   const slowBox = h('div');
-  view.append(h('div', { class: 'two-col' }, section('Flaky tests (last 20 runs)', flakyBox),
-    section('Slowest tests (last 20 runs)', slowBox)));
-  api(`/api/projects/${projectId}/flaky-tests?runs=20&limit=20`).then(({ tests }) => {
-    flakyBox.append(tests.length ? h('table', { class: 'grid compact' },
+  const flakySection = section('Flaky tests (last 20 runs)', flakyBox);
+  const slowSection = section('Slowest tests (last 20 runs)', slowBox);
+  view.append(h('div', { class: 'two-col' }, flakySection, slowSection));
+  const loadFlaky = () => api(`/api/projects/${projectId}/flaky-tests${qs({ runs: 20, limit: 20, branch: currentBranch() })}`).then(({ tests }) => {
+    flakySection.querySelector('h2').textContent = `Flaky tests (last 20 runs${ofBranch()})`;
+    flakyBox.replaceChildren(tests.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid compact' },
       h('thead', null, h('tr', null, h('th', null, 'Test'), h('th', null, 'Flake rate'), h('th', null, 'Last flake'))),
       h('tbody', null, tests.map((t) => h('tr', null,
         h('td', null, link(`/tests/${t.testId}`, t.titlePath.join(' › ')), h('div', { class: 'muted small' }, t.file)),
         h('td', { class: 'num', title: `${t.flakyRuns} of ${t.runs} runs` }, `${percent(t.flakeRate)} (${t.flakyRuns}/${t.runs})`),
-        h('td', null, link(`/runs/${t.lastFlakyRunId}`, timeAgo(t.lastFlakyAt)))))))
-      : h('p', { class: 'muted' }, 'No flaky tests in the last 20 runs.'));
-  }).catch((e) => flakyBox.append(errorBox(e)));
-  api(`/api/projects/${projectId}/slowest-tests?runs=20&limit=20`).then(({ tests }) => {
-    slowBox.append(tests.length ? h('table', { class: 'grid compact' },
+        h('td', null, link(`/runs/${t.lastFlakyRunId}`, timeAgo(t.lastFlakyAt))))))))
+      : h('p', { class: 'muted' }, `No flaky tests in the last 20 runs${ofBranch()}.`));
+  }).catch((e) => flakyBox.replaceChildren(errorBox(e)));
+  const loadSlow = () => api(`/api/projects/${projectId}/slowest-tests${qs({ runs: 20, limit: 20, branch: currentBranch() })}`).then(({ tests }) => {
+    slowSection.querySelector('h2').textContent = `Slowest tests (last 20 runs${ofBranch()})`;
+    slowBox.replaceChildren(tests.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid compact' },
       h('thead', null, h('tr', null, h('th', null, 'Test'), h('th', null, 'Mean'), h('th', null, 'p90'), h('th', null, 'Trend'))),
       h('tbody', null, tests.map((t) => h('tr', null,
         h('td', null, link(`/tests/${t.testId}`, t.titlePath.join(' › ')), h('div', { class: 'muted small' }, t.file)),
         h('td', { class: 'num' }, formatDuration(t.meanDuration)),
         h('td', { class: 'num' }, formatDuration(t.p90Duration)),
-        h('td', null, sparkline(t.trend.map((p) => p.duration)))))))
-      : h('p', { class: 'muted' }, 'No timed results yet.'));
-  }).catch((e) => slowBox.append(errorBox(e)));
+        h('td', null, sparkline(t.trend.map((p) => p.duration))))))))
+      : h('p', { class: 'muted' }, `No timed results yet${ofBranch()}.`));
+  }).catch((e) => slowBox.replaceChildren(errorBox(e)));
+  loadFlaky();
+  loadSlow();
+  onBranch.push(loadFlaky, loadSlow);
+
+  // Tests: find one by file or title, with its last results; each opens its history.
+  const testQuery = h('input', { type: 'search', id: 'test-search', name: 'test', placeholder: 'Find a test by title or file',
+    maxlength: 200, value: query.get('test') || '', 'aria-label': 'Find a test by title or file' });
+  const testResults = h('div', { id: 'test-results' });
+  const testMore = h('button', { type: 'button', class: 'secondary', hidden: true }, 'More tests');
+  view.append(section('Tests', h('form', { class: 'inline-form', role: 'search', 'aria-label': 'Find tests',
+    onsubmit: (event) => {
+      event.preventDefault();
+      findTests(true);
+    } }, testQuery), testResults, testMore));
+  let testCursor = null;
+  let testGeneration = 0;
+  const testBody = h('tbody');
+  async function findTests(reset) {
+    const q = testQuery.value.trim();
+    app.setQuery({ test: q });
+    const mine = reset ? ++testGeneration : testGeneration;
+    if (!q) {
+      testResults.replaceChildren(h('p', { class: 'muted' }, 'Type part of a test title or file name.'));
+      testMore.hidden = true;
+      return;
+    }
+    try {
+      const data = await api(`/api/projects/${projectId}/tests${qs({ q, limit: 25, cursor: reset ? null : testCursor })}`);
+      if (mine !== testGeneration) return;
+      if (reset) {
+        testBody.replaceChildren();
+        testResults.replaceChildren(data.tests.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid compact tests-found' },
+          h('thead', null, h('tr', null, h('th', null, 'Test'), h('th', null, 'Last runs'), h('th', null, 'Last run'))), testBody))
+          : h('p', { class: 'muted' }, `No test title or file contains “${q}”.`));
+      }
+      testBody.append(...data.tests.map((t) => h('tr', null,
+        h('td', { class: 'test-cell' }, link(`/tests/${t.testId}`, t.titlePath.join(' › ')),
+          t.playwrightProject ? h('span', { class: 'chip static' }, t.playwrightProject) : null,
+          h('div', { class: 'muted small' }, t.file)),
+        h('td', null, recentStrip(t.recent)),
+        h('td', null, t.recent.length ? link(`/runs/${t.recent[0].runId}`, timeAgo(t.lastRunAt)) : h('span', { class: 'muted' }, '–')))));
+      testCursor = data.nextCursor;
+      testMore.hidden = !testCursor;
+    } catch (e) {
+      testResults.replaceChildren(errorBox(e));
+    }
+  }
+  let testTimer = null;
+  testQuery.addEventListener('input', () => {
+    clearTimeout(testTimer);
+    testTimer = setTimeout(() => findTests(true), 250);
+  });
+  testMore.addEventListener('click', () => findTests(false));
+  disposers.push(() => clearTimeout(testTimer));
+  findTests(true);
 
   // Retention (administrators)
   if (app.me && app.me.role === 'administrator') {
@@ -175,6 +269,15 @@ function bySignature(groups) {
     if (g.lastSeen > m.lastSeen) Object.assign(m, { lastSeen: g.lastSeen, lastRunId: g.lastRunId });
   }
   return [...merged.values()].sort((a, b) => b.runs - a.runs || b.tests - a.tests);
+}
+
+/** The last results of a test, oldest on the left, each a cell linking to its run. */
+function recentStrip(recent) {
+  return h('span', { class: 'mini-strip', 'aria-label': 'Last runs, oldest first' }, [...recent].reverse().map((r) => {
+    const status = resultStatus({ status: r.status, outcome: r.outcome });
+    return h('a', { href: `/runs/${r.runId}`, class: `cell st-${String(status).toLowerCase()}`, title: `#${r.runId}: ${status}`,
+      'aria-label': `#${r.runId}: ${status}` });
+  }));
 }
 
 function firstLines(text) {

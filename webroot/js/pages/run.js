@@ -16,7 +16,12 @@ const FILTERS = [
 const GROUPS = [['error', 'Failures by error'], ['file', 'By file'], ['describe', 'By describe block'], ['none', 'No grouping']];
 /** Rows drawn per group before a "Show more" button: a 10,000-test run draws its first screen, not all of it. */
 const CHUNK = 100;
-/** Group heads drawn before a "Show more groups" button. */
+/**
+ * Test rows one draw builds in all groups together (about two screens); each group's other rows wait behind its
+ * "Show more" button, which draws them by itself once it is scrolled near the viewport.
+ */
+const FIRST_ROWS = 40;
+/** Group heads drawn before a "Show more groups" button (drawn by itself near the viewport, too). */
 const GROUP_CHUNK = 50;
 /** Above this many tests on screen, groups of passing tests start collapsed. */
 const OPEN_LIMIT = 300;
@@ -31,10 +36,22 @@ const identity = (file, titlePath, project) => JSON.stringify([file, titlePath, 
 
 export async function render(view, { params, query, app, page }) {
   const runId = Number(params[0]);
+  // The stream opens with the run's detail, not after it: its events wait in `early` until the page is built.
+  const source = new EventSource(`/api/test-runs/${runId}/stream`);
+  const early = [];
+  const keep = (event) => early.push(event);
+  const STREAM_EVENTS = ['init', 'test-begin', 'test-completed', 'run-progress', 'shard-started', 'shard-finished',
+    'run-files', 'run-finished'];
+  STREAM_EVENTS.forEach((type) => source.addEventListener(type, keep));
+  // A large run's init takes a while to arrive (10,000 results are megabytes): its first failures come from the
+  // read API meanwhile, so that the first screen shows them; init then replaces them with every result.
+  const firstFailures = api(`/api/test-runs/${runId}/results?outcome=unexpected&limit=${FIRST_ROWS}`)
+    .then((page) => page.results, () => null);
   let detail;
   try {
     detail = await api(`/api/test-runs/${runId}`);
   } catch (e) {
+    source.close();
     if (e.status === 404) {
       view.append(h('h1', null, `Run #${runId}`), h('p', null, 'There is no such run (it may have been deleted). ',
         link('/', 'Back to the runs.')));
@@ -48,6 +65,8 @@ export async function render(view, { params, query, app, page }) {
   /** key → {key, testId, file, titlePath, title, playwrightProject, attempts: Map(retry → result), running, rev} */
   const tests = new Map();
   const byIdentity = new Map();
+  /** Counts additions to `tests` (and clears): the sorted order is kept until it changes. */
+  let testsVersion = 0;
   const filter = {
     status: FILTERS.some(([k]) => k === query.get('status')) ? query.get('status') : 'all',
     q: query.get('q') || '',
@@ -60,6 +79,17 @@ export async function render(view, { params, query, app, page }) {
   /** group id → open (the user's choice); group id → rows drawn. */
   const openGroups = new Map();
   const groupLimits = new Map();
+  /** Rows the current draw may still build (FIRST_ROWS at its start); null outside a draw. */
+  let budget = null;
+  /** "Show more" buttons click themselves when scrolled near the viewport. */
+  const autoMore = new IntersectionObserver((seen) => {
+    for (const { target: button, isIntersecting } of seen) {
+      if (isIntersecting && button.isConnected && !button.hidden) {
+        autoMore.unobserve(button);
+        button.click();
+      }
+    }
+  }, { rootMargin: '400px 0px' });
   /** The failure named by the URL's hash: its group is opened (until closed by hand), and it is scrolled to once. */
   let target = targetFromHash();
   let linked = target;
@@ -100,11 +130,13 @@ export async function render(view, { params, query, app, page }) {
       if (openKeys.delete(entry.key)) openKeys.add(key);
       entry.key = key;
       tests.set(key, entry);
+      testsVersion++;
     }
     if (!entry) {
       entry = { key, testId, file, titlePath, title: titlePath[titlePath.length - 1] || '', playwrightProject: project || '',
         attempts: new Map(), running: null, rev: 0 };
       tests.set(key, entry);
+      testsVersion++;
     }
     if (testId != null) {
       entry.testId = testId;
@@ -147,6 +179,11 @@ export async function render(view, { params, query, app, page }) {
   };
 
   let scheduled = false;
+  let firstScreen = false;
+  let completeScreen = false;
+  /** True while the page shows only the first failures from the read API, before the stream's init. */
+  let partial = false;
+  let initDone = false;
   const schedule = () => {
     if (scheduled) return;
     scheduled = true;
@@ -344,19 +381,27 @@ export async function render(view, { params, query, app, page }) {
   }));
 
   function drawFilters(entries) {
+    // Tests counted by status once, then each chip sums the statuses it shows.
+    const byStatus = new Map();
+    for (const [, status] of entries) byStatus.set(status, (byStatus.get(status) || 0) + 1);
     const count = { all: entries.length, failed: 0, flaky: 0, running: 0, passed: 0, skipped: 0 };
-    for (const [entry, status] of entries) {
-      for (const key of FILTERS.map(([k]) => k)) if (key !== 'all' && matchesStatus(key, status)) count[key]++;
-      void entry;
+    for (const [status, n] of byStatus) {
+      for (const [key] of FILTERS) if (key !== 'all' && matchesStatus(key, status)) count[key] += n;
     }
     for (const [key, { button, n }] of chips) {
-      n.textContent = String(count[key]);
+      n.textContent = partial ? '…' : String(count[key]);
       button.setAttribute('aria-pressed', String(filter.status === key));
     }
   }
 
-  /** File, then title path: a plain string compare (localeCompare costs seconds on 10,000 tests). */
-  const sortKey = (entry) => entry.sortKey || (entry.sortKey = `${entry.file}\u0000${entry.titlePath.join('\u0000')}`);
+  /** File, then title path: plain string compares (localeCompare costs seconds on 10,000 tests). */
+  const byFileAndTitle = (a, b) => {
+    if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+    const pa = a.titlePath;
+    const pb = b.titlePath;
+    for (let i = 0; i < pa.length && i < pb.length; i++) if (pa[i] !== pb[i]) return pa[i] < pb[i] ? -1 : 1;
+    return pa.length - pb.length;
+  };
   const describeKey = (entry) => [entry.file, ...entry.titlePath.slice(0, -1)].join(' › ');
   const finalFailure = (entry) => {
     const final = finalOf(entry);
@@ -380,6 +425,17 @@ export async function render(view, { params, query, app, page }) {
     return failed ? firstLine(failed.error.message || failed.error.stack) : 'No error message';
   };
 
+  /** The tests in file and title order, sorted again only when a test was added or renamed. */
+  let order = [];
+  let orderVersion = -1;
+  function sorted() {
+    if (orderVersion === testsVersion) return order;
+    order = [...tests.values()];
+    order.sort(byFileAndTitle);
+    orderVersion = testsVersion;
+    return order;
+  }
+
   /** Splits entries into groups by key, in first-seen order (entries come sorted). */
   function groupBy(entries, keyOf) {
     const groups = new Map();
@@ -394,12 +450,15 @@ export async function render(view, { params, query, app, page }) {
   function draw() {
     drawSummary();
     drawFiles();
+    autoMore.disconnect();
+    budget = FIRST_ROWS;
     const q = filter.q.trim().toLowerCase();
-    const entries = [...tests.values()].map((entry) => [entry, statusOf(entry)])
-      .filter(([entry]) => !q || searchable(entry).includes(q));
+    const entries = [];
+    for (const entry of sorted()) {
+      if (!q || searchable(entry).includes(q)) entries.push([entry, statusOf(entry)]);
+    }
     drawFilters(entries);
-    const shown = entries.filter(([entry, status]) => matches(entry, status));
-    shown.sort(([a], [b]) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+    const shown = filter.status === 'all' ? entries : entries.filter(([entry, status]) => matches(entry, status));
     const failures = shown.filter(([, status]) => FAILED.has(status));
     const rest = shown.filter(([, status]) => !FAILED.has(status));
     const targetEntry = linked ? tests.get(linked) : null;
@@ -411,28 +470,42 @@ export async function render(view, { params, query, app, page }) {
     const many = shown.length > OPEN_LIMIT;
     if (failures.length) {
       const box = h('section', { class: 'failures', id: 'failures', 'aria-labelledby': 'failures-head' },
-        h('h2', { id: 'failures-head' }, `Failures `, h('span', { class: 'muted' }, String(failures.length))));
+        h('h2', { id: 'failures-head' }, `Failures `, h('span', { class: 'muted' }, partial
+          ? `${failures.length} of ${Math.max(failures.length, (run.counters.failed || 0) + (run.counters.timedOut || 0) + (run.counters.interrupted || 0))}, loading…` : String(failures.length))));
       if (filter.group === 'error') {
         const groups = [...groupBy(failures, errorKey)].sort((a, b) => b[1].length - a[1].length);
-        for (const [key, items] of groups) {
-          box.append(groupBlock(`e:${key}`, items, {
-            head: [h('span', { class: 'signature' }, errorTitle(key, items))],
-            open: groups.length === 1 || items.length <= 3, kind: 'error', targetEntry }));
-        }
+        chunkedGroups(box, groups, 'F:error:groups', targetEntry, ([key, items]) => groupBlock(`e:${key}`, items, {
+          head: [h('span', { class: 'signature' }, errorTitle(key, items))],
+          open: groups.length === 1 || items.length <= 3, kind: 'error', targetEntry }));
       } else {
         appendGrouped(box, failures, { open: true, prefix: 'F', targetEntry });
       }
       fragment.append(box);
     }
-    if (rest.length) {
+    if (partial) {
+      const left = Math.max(0, (run.counters.total || 0) - tests.size);
+      fragment.append(h('p', { class: 'muted loading-rest', id: 'loading-rest' },
+        `Loading ${left === 1 ? 'one more test' : `${left.toLocaleString('en')} more tests`}…`));
+    } else if (rest.length) {
       const box = h('section', { class: 'rest', id: 'rest' },
         failures.length ? h('h2', null, 'Other tests ', h('span', { class: 'muted' }, String(rest.length))) : null);
       appendGrouped(box, rest, { open: !many, prefix: 'R', targetEntry });
       fragment.append(box);
     }
+    budget = null;
     const focused = results.contains(document.activeElement) ? document.activeElement : null;
     results.replaceChildren(fragment);
-    if (tests.size) performance.mark('runboard:results-drawn');
+    if (tests.size && !firstScreen) {
+      firstScreen = true;
+      performance.mark('runboard:results-drawn');
+      // The first frame that shows them: what the benchmark (e2e/scripts/run-page-bench.js) times.
+      requestAnimationFrame(() => setTimeout(() => performance.mark('runboard:first-screen'), 0));
+    }
+    if (initDone && !completeScreen) {
+      // Every result known and drawn (the first screen may have shown only the first failures).
+      completeScreen = true;
+      requestAnimationFrame(() => setTimeout(() => performance.mark('runboard:complete'), 0));
+    }
     if (focused && results.contains(focused)) focused.focus({ preventScroll: true });
     if (targetEntry) {
       const el = document.getElementById(rowId(targetEntry));
@@ -453,23 +526,29 @@ export async function render(view, { params, query, app, page }) {
     }
     const keyOf = filter.group === 'describe' ? describeKey : (entry) => entry.file;
     const groups = [...groupBy(items, keyOf)];
-    // Group heads too are drawn GROUP_CHUNK at a time (a 10,000-test run has hundreds of files).
-    const limitKey = `${prefix}:${filter.group}:groups`;
+    chunkedGroups(box, groups, `${prefix}:${filter.group}:groups`, targetEntry, ([key, group]) =>
+      groupBlock(`${prefix}:${filter.group}:${key}`, group, { head: [h('span', { class: 'file' }, key)], open, targetEntry }));
+  }
+
+  /**
+   * Group heads GROUP_CHUNK at a time (a 10,000-test run has hundreds of files or errors), then a "Show more groups"
+   * button; the group holding the linked failure is always drawn.
+   */
+  function chunkedGroups(box, groups, limitKey, targetEntry, block) {
     if (targetEntry) {
       const index = groups.findIndex(([, group]) => group.some(([entry]) => entry === targetEntry));
       if (index >= 0) groupLimits.set(limitKey, Math.max(groupLimits.get(limitKey) || GROUP_CHUNK, index + 1));
     }
     const more = h('button', { type: 'button', class: 'secondary small more-groups' });
+    let drawn = 0;
     const fill = () => {
       const limit = groupLimits.get(limitKey) || GROUP_CHUNK;
-      const start = box.querySelectorAll(':scope > details.group').length;
-      for (const [key, group] of groups.slice(start, limit)) {
-        more.before(groupBlock(`${prefix}:${filter.group}:${key}`, group, {
-          head: [h('span', { class: 'file' }, key)], open, targetEntry }));
-      }
-      const left = groups.length - Math.min(limit, groups.length);
+      for (const group of groups.slice(drawn, limit)) more.before(block(group));
+      drawn = Math.max(drawn, Math.min(limit, groups.length));
+      const left = groups.length - drawn;
       more.hidden = left === 0;
       more.textContent = `Show ${Math.min(left, GROUP_CHUNK * 4)} more groups of ${left}`;
+      if (left) autoMore.observe(more);
     };
     more.addEventListener('click', () => {
       groupLimits.set(limitKey, (groupLimits.get(limitKey) || GROUP_CHUNK) + GROUP_CHUNK * 4);
@@ -492,14 +571,21 @@ export async function render(view, { params, query, app, page }) {
       groupLimits.set(id, Math.max(groupLimits.get(id) || CHUNK, index + 1));
     }
     const fill = () => {
-      const limit = groupLimits.get(id) || CHUNK;
-      body.replaceChildren(...items.slice(0, limit).map(([entry, status]) => testRow(entry, status)));
+      // In a draw, rows come out of its budget (a row the user asked for is always drawn).
+      const chosen = groupLimits.get(id);
+      const limit = chosen || (budget === null ? CHUNK : Math.min(CHUNK, Math.max(0, budget)));
+      const shown = items.slice(0, limit);
+      if (budget !== null) budget -= shown.length;
+      body.replaceChildren(...shown.map(([entry, status]) => testRow(entry, status)));
       if (items.length > limit) {
         const left = items.length - limit;
-        body.append(h('button', { type: 'button', class: 'secondary small more-rows', onclick: () => {
-          groupLimits.set(id, limit + CHUNK * 5);
+        const next = Math.min(left, limit < CHUNK ? CHUNK : CHUNK * 5);
+        const more = h('button', { type: 'button', class: 'secondary small more-rows', onclick: () => {
+          groupLimits.set(id, limit + next);
           fill();
-        } }, `Show ${Math.min(left, CHUNK * 5)} more of ${left}`));
+        } }, `Show ${next} more of ${left}`);
+        body.append(more);
+        autoMore.observe(more);
       }
     };
     if (flat) {
@@ -766,12 +852,12 @@ export async function render(view, { params, query, app, page }) {
   }
 
   // ----- live stream -----
-  const source = new EventSource(`/api/test-runs/${runId}/stream`);
   const setLive = (text, on) => {
     live.textContent = text;
     live.classList.toggle('on', on);
   };
-  setLive('connecting…', false);
+  setLive(source.readyState === EventSource.OPEN ? (run.status === 'running' ? 'live' : '') : 'connecting…',
+    source.readyState === EventSource.OPEN && run.status === 'running');
   source.addEventListener('open', () => setLive(run.status === 'running' ? 'live' : '', run.status === 'running'));
   source.addEventListener('error', () => {
     if (source.readyState === EventSource.CLOSED) setLive(run.status === 'running' ? 'disconnected' : '', false);
@@ -779,9 +865,12 @@ export async function render(view, { params, query, app, page }) {
   });
   source.addEventListener('init', (event) => {
     performance.mark('runboard:init-received');
+    initDone = true;
+    partial = false;
     const data = JSON.parse(event.data);
     run = { ...detail, ...data.run, branch: detail.branch };
     tests.clear();
+    testsVersion++;
     byIdentity.clear();
     rowCache.clear();
     performance.mark('runboard:init-parsed');
@@ -839,8 +928,22 @@ export async function render(view, { params, query, app, page }) {
   const ticker = setInterval(() => {
     if (run.status === 'running') drawSummary();
   }, 5000);
+  // What arrived while the page was being built, in order, through the listeners above.
+  STREAM_EVENTS.forEach((type) => source.removeEventListener(type, keep));
+  for (const event of early.splice(0)) {
+    source.dispatchEvent(new MessageEvent(event.type, { data: event.data, lastEventId: event.lastEventId }));
+  }
 
-  draw();
+  if (!scheduled) draw();
+  firstFailures.then((results) => {
+    if (disposed || initDone || !results || !results.length) return;
+    partial = true;
+    for (const result of results) {
+      for (const earlier of result.earlierAttempts || []) addResult(earlier);
+      addResult(result);
+    }
+    schedule();
+  });
   planRefresh();
   page.dispose = () => {
     disposed = true;
@@ -849,6 +952,7 @@ export async function render(view, { params, query, app, page }) {
     clearTimeout(shardTimer);
     clearTimeout(refreshTimer);
     view.removeEventListener('click', openFile);
+    autoMore.disconnect();
     document.removeEventListener('keydown', onKey);
     window.removeEventListener('hashchange', onHash);
     clearTimeout(signatureTimer);

@@ -1,7 +1,8 @@
 -- Flaky tests of project $1 over its last $2 runs: flaky count, runs with a result, last flaky run.
+-- $6: only the runs of this branch (null: all); runs_project_branch_idx then gives them newest first.
 -- Ordered by flaky count (desc), then test id; $3/$4 the (count, test id) after which the page starts, $5 size.
 WITH recent AS (
-  SELECT r.id FROM runs r WHERE r.project_id = $1 ORDER BY r.id DESC LIMIT $2
+  SELECT r.id FROM runs r WHERE r.project_id = $1 AND ($6::text IS NULL OR r.branch = $6) ORDER BY r.id DESC LIMIT $2
 ), flaky AS (
   SELECT res.test_id, count(*)::int AS flaky_runs, max(res.run_id) AS last_flaky_run_id
   FROM results res

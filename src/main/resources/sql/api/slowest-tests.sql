@@ -1,10 +1,11 @@
 -- Slowest tests of project $1 over its last $2 runs, by mean duration of their final attempts (skipped ones
+-- $6: only the runs of this branch (null: all); runs_project_branch_idx then gives them newest first.
 -- left out); each with p90, max and its durations run by run (oldest first) as a trend.
 -- $3/$4 the (mean, test id) after which the page starts, $5 page size.
 -- The means are one hash aggregate over the window; percentiles and trends are computed for the page's tests
 -- only, each through the test-history index.
 WITH recent AS (
-  SELECT r.id FROM runs r WHERE r.project_id = $1 ORDER BY r.id DESC LIMIT $2
+  SELECT r.id FROM runs r WHERE r.project_id = $1 AND ($6::text IS NULL OR r.branch = $6) ORDER BY r.id DESC LIMIT $2
 ), timed AS (
   SELECT res.test_id, round(avg(res.duration_ms))::bigint AS mean_ms, max(res.duration_ms) AS max_ms,
          count(*)::int AS runs

@@ -19,6 +19,7 @@ enum ApiQuery implements Sql.Query {
   DELETE_RUN,
   TEST,
   TEST_HISTORY,
+  PROJECT_TESTS_SEARCH,
   FLAKY_TESTS,
   SLOWEST_TESTS,
   PROJECT_TRENDS,

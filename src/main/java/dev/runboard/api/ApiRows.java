@@ -129,6 +129,20 @@ final class ApiRows {
       .put("playwrightProject", row.getString("playwright_project"));
   }
 
+  /** A row of {@code project-tests-search.sql}: the test and its last results, newest first. */
+  static JsonObject foundTest(Row row) {
+    JsonArray recent = new JsonArray();
+    Long[] runIds = row.getArrayOfLongs("run_ids");
+    String[] statuses = row.getArrayOfStrings("statuses");
+    String[] outcomes = row.getArrayOfStrings("outcomes");
+    for (int i = 0; runIds != null && i < runIds.length; i++) {
+      recent.add(new JsonObject().put("runId", runIds[i]).put("status", statuses[i]).put("outcome", outcomes[i]));
+    }
+    return testRef(row)
+      .put("lastRunAt", StoreRows.time(row.getOffsetDateTime("last_run_at")))
+      .put("recent", recent);
+  }
+
   /** A row of {@code flaky-tests.sql}. */
   static JsonObject flakyTest(Row row) {
     int flaky = row.getInteger("flaky_runs");

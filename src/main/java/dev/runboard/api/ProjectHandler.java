@@ -95,10 +95,12 @@ final class ProjectHandler {
 
   void trends(RoutingContext ctx) {
     long projectId = Long.parseLong(ctx.pathParam("projectId"));
-    QueryParams params = QueryParams.of(ctx, "runs");
+    QueryParams params = QueryParams.of(ctx, "runs", "branch");
     int runs = params.integer("runs", 1, MAX_WINDOW, DEFAULT_TREND_RUNS);
+    String branch = params.text("branch", 500);
     findProject(projectId)
-      .compose(project -> pool.preparedQuery(sql.get(ApiQuery.PROJECT_TRENDS)).execute(Tuple.of(projectId, runs)))
+      .compose(project -> pool.preparedQuery(sql.get(ApiQuery.PROJECT_TRENDS))
+        .execute(Tuple.of(projectId, runs, branch)))
       .onSuccess(rows -> {
         JsonArray points = new JsonArray();
         rows.forEach(row -> points.add(ApiRows.trendPoint(row)));
@@ -123,12 +125,13 @@ final class ProjectHandler {
   private void rankedTests(RoutingContext ctx, ApiQuery query, Function<Row, JsonObject> mapper, String rankField,
                            UnaryOperator<Object> rankParam) {
     long projectId = Long.parseLong(ctx.pathParam("projectId"));
-    QueryParams params = QueryParams.of(ctx, "runs", "limit", Cursor.PARAM);
+    QueryParams params = QueryParams.of(ctx, "runs", "branch", "limit", Cursor.PARAM);
     int window = params.integer("runs", 1, MAX_WINDOW, DEFAULT_WINDOW);
+    String branch = params.text("branch", 500);
     int limit = params.limit();
     List<Object> after = params.cursor(Cursor.Part.LONG, Cursor.Part.LONG);
     Tuple args = Tuple.of(projectId, window, after == null ? null : rankParam.apply(after.get(0)),
-      after == null ? null : after.get(1), limit + 1);
+      after == null ? null : after.get(1), limit + 1, branch);
     findProject(projectId)
       .compose(project -> pool.preparedQuery(sql.get(query)).execute(args))
       .onSuccess(rows -> {

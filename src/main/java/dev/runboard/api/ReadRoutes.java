@@ -47,7 +47,7 @@ public final class ReadRoutes {
     return Sql.load(vertx, ApiQuery.class).map(sql -> {
       ProjectHandler projects = new ProjectHandler(pool, sql);
       RunHandler runs = new RunHandler(pool, sql, projects, files, events, links);
-      return new ReadRoutes(projects, runs, new TestHandler(pool, sql),
+      return new ReadRoutes(projects, runs, new TestHandler(pool, sql, projects),
         new FailureGroupHandler(pool, sql, projects, runs), new RetentionHandler(pool, sql, config),
         new TriageHandler(pool, sql));
     });
@@ -67,6 +67,7 @@ public final class ReadRoutes {
       .handler(projects::slowestTests);
     guard.protect(router.get("/api/projects/:projectId/failure-groups"), Access.VIEWER)
       .handler(failures::projectGroups);
+    guard.protect(router.get("/api/projects/:projectId/tests"), Access.VIEWER).handler(tests::searchTests);
     // Runs
     guard.protect(router.get("/api/test-runs"), Access.VIEWER).handler(runs::listRuns);
     guard.protect(router.get("/api/test-runs/:runId"), Access.VIEWER).handler(runs::getRun);

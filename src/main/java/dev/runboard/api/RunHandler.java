@@ -55,14 +55,19 @@ final class RunHandler {
     this.links = links;
   }
 
-  /** The filters of a run list. */
+  /** The filters of a run list; {@code project} only on the list of all projects. */
   private record RunFilter(String[] statuses, String branch, OffsetDateTime from, OffsetDateTime to, Long before,
-                           int limit) {
+                           int limit, Long project, String branchPrefix, String pattern, Long runId) {
 
-    static RunFilter of(RoutingContext ctx) {
-      QueryParams params = QueryParams.of(ctx, "status", "branch", "from", "to", "limit", Cursor.PARAM);
+    static RunFilter of(RoutingContext ctx, boolean allProjects) {
+      QueryParams params = allProjects
+        ? QueryParams.of(ctx, "status", "branch", "branchPrefix", "q", "project", "from", "to", "limit", Cursor.PARAM)
+        : QueryParams.of(ctx, "status", "branch", "branchPrefix", "q", "from", "to", "limit", Cursor.PARAM);
       String[] statuses = params.oneOrMore("status", RUN_STATUSES);
       String branch = params.text("branch", 500);
+      String branchPrefix = params.text("branchPrefix", 500);
+      String q = params.text("q", 200);
+      Long project = allProjects ? params.id("project") : null;
       OffsetDateTime from = params.time("from");
       OffsetDateTime to = params.time("to");
       if (from != null && to != null && !from.isBefore(to)) {
@@ -70,26 +75,42 @@ final class RunHandler {
       }
       int limit = params.limit();
       List<Object> after = params.cursor(Cursor.Part.LONG);
-      return new RunFilter(statuses, branch, from, to, after == null ? null : (Long) after.get(0), limit);
+      String search = q == null ? null : q.strip();
+      if (search != null && search.isEmpty()) {
+        throw ApiException.validation("q", "q must not be blank.");
+      }
+      return new RunFilter(statuses, branch, from, to, after == null ? null : (Long) after.get(0), limit, project,
+        branchPrefix, search == null ? null : Like.contains(search), search == null ? null : runNumber(search));
+    }
+
+    /** {@code 123} or {@code #123}: the run the search may name. */
+    private static Long runNumber(String q) {
+      String digits = q.startsWith("#") ? q.substring(1) : q;
+      return !digits.isEmpty() && digits.length() <= 18 && digits.chars().allMatch(c -> c >= '0' && c <= '9')
+        ? Long.valueOf(digits) : null;
+    }
+
+    Tuple addSearch(Tuple args) {
+      return args.addString(branchPrefix).addString(pattern).addLong(runId);
     }
   }
 
   void listRuns(RoutingContext ctx) {
-    RunFilter filter = RunFilter.of(ctx);
+    RunFilter filter = RunFilter.of(ctx, true);
     pool.preparedQuery(sql.get(ApiQuery.RUNS_PAGE))
-      .execute(Tuple.tuple().addArrayOfString(filter.statuses()).addString(filter.branch())
+      .execute(filter.addSearch(Tuple.tuple().addArrayOfString(filter.statuses()).addString(filter.branch())
         .addOffsetDateTime(filter.from()).addOffsetDateTime(filter.to()).addLong(filter.before())
-        .addInteger(filter.limit() + 1))
+        .addInteger(filter.limit() + 1).addLong(filter.project())))
       .onSuccess(rows -> sendRuns(ctx, rows, filter))
       .onFailure(ctx::fail);
   }
 
   void listProjectRuns(RoutingContext ctx) {
     long projectId = Long.parseLong(ctx.pathParam("projectId"));
-    RunFilter filter = RunFilter.of(ctx);
-    Tuple args = Tuple.tuple().addLong(projectId).addArrayOfString(filter.statuses()).addString(filter.branch())
-      .addOffsetDateTime(filter.from()).addOffsetDateTime(filter.to()).addLong(filter.before())
-      .addInteger(filter.limit() + 1);
+    RunFilter filter = RunFilter.of(ctx, false);
+    Tuple args = filter.addSearch(Tuple.tuple().addLong(projectId).addArrayOfString(filter.statuses())
+      .addString(filter.branch()).addOffsetDateTime(filter.from()).addOffsetDateTime(filter.to())
+      .addLong(filter.before()).addInteger(filter.limit() + 1));
     projects.findProject(projectId)
       .compose(project -> pool.preparedQuery(sql.get(ApiQuery.PROJECT_RUNS_PAGE)).execute(args))
       .onSuccess(rows -> sendRuns(ctx, rows, filter))

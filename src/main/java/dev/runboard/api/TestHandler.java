@@ -14,15 +14,41 @@ import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
 
-/** One test: its identity, and its history across runs (newest first). */
+/** One test: its identity, and its history across runs (newest first); a project's tests found by file or title. */
 final class TestHandler {
 
   private final Pool pool;
   private final Sql<ApiQuery> sql;
 
-  TestHandler(Pool pool, Sql<ApiQuery> sql) {
+  private final ProjectHandler projects;
+
+  TestHandler(Pool pool, Sql<ApiQuery> sql, ProjectHandler projects) {
     this.pool = pool;
     this.sql = sql;
+    this.projects = projects;
+  }
+
+  /** {@code q} (1–200 characters, optional): tests whose file or title path contains it, ignoring case. */
+  void searchTests(RoutingContext ctx) {
+    long projectId = Long.parseLong(ctx.pathParam("projectId"));
+    QueryParams params = QueryParams.of(ctx, "q", "limit", Cursor.PARAM);
+    String q = params.text("q", 200);
+    if (q != null && q.isBlank()) {
+      throw ApiException.validation("q", "q must not be blank.");
+    }
+    int limit = params.limit();
+    List<Object> after = params.cursor(Cursor.Part.TEXT, Cursor.Part.LONG);
+    Tuple args = Tuple.of(projectId, q == null ? null : Like.contains(q.strip()), after == null ? null : after.get(0),
+      after == null ? null : after.get(1), limit + 1);
+    projects.findProject(projectId)
+      .compose(project -> pool.preparedQuery(sql.get(ApiQuery.PROJECT_TESTS_SEARCH)).execute(args))
+      .onSuccess(rows -> {
+        List<JsonObject> tests = new ArrayList<>();
+        rows.forEach(row -> tests.add(ApiRows.foundTest(row)));
+        Responses.sendJson(ctx, 200, Page.of("tests", tests, limit,
+          last -> Cursor.encode(last.getString("file"), last.getLong("testId"))).put("projectId", projectId));
+      })
+      .onFailure(ctx::fail);
   }
 
   void getTest(RoutingContext ctx) {

@@ -34,7 +34,7 @@ final class TriageHandler {
   /** Failures per failure context; a run with more says {@code truncated}. */
   static final int MAX_FAILURES = 1_000;
   /** Results per test read before the window when a failing streak reaches the window's oldest run. */
-  static final int STREAK_LOOKBACK = 1_000;
+  static final int STREAK_LOOKBACK = 100;
   /** Items per comparison list; a longer list is cut and says {@code truncated}. */
   static final int MAX_LIST = 500;
   static final int DEFAULT_SLOWER_BY = 50;
