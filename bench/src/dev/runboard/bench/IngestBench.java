@@ -170,9 +170,12 @@ final class IngestBench {
     reps.end();
   }
 
-  /** Shard of client c's n-th run (or batch): the same in every round, so the warm-up has created its tests. */
+  /**
+   * Shard of client c's n-th run (or batch): the same in every round, so the warm-up has created its tests, and
+   * distinct for the batches of one streamed run (n < 50).
+   */
   private static int shardOf(int client, int n) {
-    return (client + n * SUBMIT_CLIENTS) % SHARDS;
+    return (client + n) % SHARDS;
   }
 
   private Rep submitRound(int perClient) throws Exception {
