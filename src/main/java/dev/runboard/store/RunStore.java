@@ -170,9 +170,32 @@ public final class RunStore {
     return summary.shards().list().stream().filter(s -> s.current() == current).findFirst().orElseThrow();
   }
 
+  /**
+   * The run's project, made on first use, without locking an existing project's row: runs of one project must not
+   * queue behind each other. A description fills a project that has none (the only case that locks its row).
+   */
   private Future<Long> upsertProject(SqlConnection conn, NewRun run) {
-    return query(conn, StoreQuery.UPSERT_PROJECT, Tuple.of(run.projectName(), run.projectDescription()))
-      .map(rows -> rows.iterator().next().getLong("id"));
+    return findOrInsertProject(conn, run).compose(row -> {
+      if (row == null) {
+        // Made meanwhile by another transaction, which has committed now: found on the second look.
+        return findOrInsertProject(conn, run);
+      }
+      return Future.succeededFuture(row);
+    }).compose(row -> {
+      if (row == null) {
+        return Future.failedFuture(new IllegalStateException("project " + run.projectName() + " not found"));
+      }
+      long id = row.getLong("id");
+      if (row.getString("description") == null && run.projectDescription() != null) {
+        return query(conn, StoreQuery.FILL_PROJECT_DESCRIPTION, Tuple.of(id, run.projectDescription())).map(id);
+      }
+      return Future.succeededFuture(id);
+    });
+  }
+
+  private Future<Row> findOrInsertProject(SqlConnection conn, NewRun run) {
+    return query(conn, StoreQuery.FIND_OR_INSERT_PROJECT, Tuple.of(run.projectName(), run.projectDescription()))
+      .map(rows -> rows.iterator().hasNext() ? rows.iterator().next() : null);
   }
 
   private Future<Long> insertRun(SqlConnection conn, long projectId, NewRun run, byte[] tokenHash,
@@ -357,7 +380,8 @@ public final class RunStore {
       .addValue(delta.total()).addValue(delta.passed()).addValue(delta.failed()).addValue(delta.timedOut())
       .addValue(delta.skipped()).addValue(delta.interrupted()).addValue(delta.flaky()).addValue(delta.attempts())
       .addValue(plan.lastSeq())
-      .addValue(shard);
+      .addValue(shard)
+      .addValue(results.stream().map(BatchPlan.Result::fresh).toArray(Boolean[]::new));
     return query(conn, StoreQuery.WRITE_BATCH, params).mapEmpty();
   }
 
