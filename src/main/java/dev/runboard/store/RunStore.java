@@ -248,12 +248,11 @@ public final class RunStore {
         return query(conn, StoreQuery.TOUCH_RUN, Tuple.of(runId)).map(v -> new Batch(runId, locked.projectId(),
           locked.status(), 0, 0, List.of(), locked.counters()));
       }
-      return testIds(conn, locked.projectId(), attempts).compose(ids ->
-        existingAttempts(conn, runId, ids.values()).compose(existing -> {
-          BatchPlan plan = BatchPlan.of(locked, attempts, ids, existing, true);
-          return writeBatch(conn, locked, plan, shard).map(v -> new Batch(runId, locked.projectId(), locked.status(),
-            plan.stored(), plan.duplicates(), plan.events(), plan.counters()));
-        }));
+      return testsAndAttempts(conn, locked.projectId(), runId, attempts).compose(found -> {
+        BatchPlan plan = BatchPlan.of(locked, attempts, found.ids(), found.existing(), true);
+        return writeBatch(conn, locked, plan, shard).map(v -> new Batch(runId, locked.projectId(), locked.status(),
+          plan.stored(), plan.duplicates(), plan.events(), plan.counters()));
+      });
     }));
   }
 
@@ -326,18 +325,45 @@ public final class RunStore {
     });
   }
 
-  private Future<List<BatchPlan.StoredAttempt>> existingAttempts(SqlConnection conn, long runId,
-                                                                java.util.Collection<Long> testIds) {
-    Long[] ids = new HashSet<>(testIds).toArray(Long[]::new);
-    return query(conn, StoreQuery.RUN_ATTEMPTS_OF_TESTS, Tuple.tuple().addValue(runId).addValue(ids)).map(rows -> {
-      List<BatchPlan.StoredAttempt> existing = new ArrayList<>();
-      for (Row row : rows) {
-        existing.add(new BatchPlan.StoredAttempt(row.getLong("test_id"), row.getInteger("retry"),
-          AttemptStatus.fromWire(row.getString("status")), AttemptStatus.fromWire(row.getString("expected_status")),
-          row.getLong("duration_ms")));
-      }
-      return existing;
-    });
+  /** The test ids of a batch and the attempts the run already has of those tests. */
+  private record Found(Map<TestKey, Long> ids, List<BatchPlan.StoredAttempt> existing) {
+  }
+
+  /**
+   * Test ids for every identity of the batch with the run's stored attempts of them, read in one statement; the
+   * tests new to the project are made (under the run lock nothing else writes attempts of this run, so a test that
+   * the first look did not find has none in it).
+   */
+  private Future<Found> testsAndAttempts(SqlConnection conn, long projectId, long runId, List<NewAttempt> attempts) {
+    Map<TestKey, byte[]> keys = new LinkedHashMap<>();
+    attempts.forEach(a -> keys.putIfAbsent(a.test(), a.test().identityHash()));
+    Buffer[] hashes = keys.values().stream().distinct().map(Buffer::buffer).toArray(Buffer[]::new);
+    return query(conn, StoreQuery.FIND_TESTS_AND_ATTEMPTS, Tuple.tuple().addValue(projectId).addValue(hashes)
+      .addValue(runId)).compose(rows -> {
+        Map<String, Long> byHashAndVariant = new HashMap<>();
+        List<BatchPlan.StoredAttempt> existing = new ArrayList<>();
+        for (Row row : rows) {
+          long testId = row.getLong("id");
+          byHashAndVariant.put(hex(row.getBuffer("identity_hash").getBytes()) + "/" + row.getInteger("variant"),
+            testId);
+          Integer retry = row.getInteger("retry");
+          if (retry != null) {
+            existing.add(new BatchPlan.StoredAttempt(testId, retry, AttemptStatus.fromWire(row.getString("status")),
+              AttemptStatus.fromWire(row.getString("expected_status")), row.getLong("duration_ms")));
+          }
+        }
+        Map<TestKey, Long> ids = new HashMap<>();
+        keys.forEach((key, hash) -> {
+          Long id = byHashAndVariant.get(hex(hash) + "/" + key.variant());
+          if (id != null) {
+            ids.put(key, id);
+          }
+        });
+        if (ids.size() == keys.size()) {
+          return Future.succeededFuture(new Found(ids, existing));
+        }
+        return testIds(conn, projectId, attempts).map(all -> new Found(all, existing));
+      });
   }
 
   private Future<Void> writeBatch(SqlConnection conn, LockedRun run, BatchPlan plan, Integer shard) {
