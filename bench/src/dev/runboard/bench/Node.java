@@ -63,6 +63,8 @@ final class Node implements AutoCloseable {
     pb.environment().put("RUNBOARD_HTTP_PORT", Integer.toString(port));
     pb.environment().put("RUNBOARD_DATA_DIR", dataDir.toAbsolutePath().toString());
     pb.environment().put("RUNBOARD_SSE_MAX_CONNECTIONS", "50000");
+    // The bench's viewers share one account: the per-user stream cap (sse.maxStreamsPerUser, 20) would refuse them.
+    pb.environment().put("RUNBOARD_SSE_MAX_STREAMS_PER_USER", "50000");
     pb.environment().putAll(env);
     Path log = logDir.resolve(name + ".log");
     pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

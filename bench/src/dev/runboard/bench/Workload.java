@@ -57,4 +57,26 @@ final class Workload {
   static String quote(String text) {
     return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
   }
+
+  /**
+   * A one-shot {@code submit} body as existing Playwright-dashboard reporters send it: a whole finished run with
+   * items {@code from}..{@code to-1} of a shard, one entry per attempt (retry 0), no Playwright project named.
+   */
+  static String submitBody(String project, int shard, int from, int to) {
+    StringBuilder s = new StringBuilder(450 * (to - from) + 256).append("{\"projectName\":").append(quote(project))
+      .append(",\"status\":\"failed\",\"startTime\":\"2026-11-20T09:15:00.000Z\",\"duration\":60000")
+      .append(",\"totalTests\":").append(to - from).append(",\"metadata\":{\"branch\":\"main\"},\"testCases\":[");
+    for (int i = from; i < to; i++) {
+      Item it = item(shard, i);
+      if (i > from) {
+        s.append(',');
+      }
+      s.append("{\"title\":\"").append(it.title()).append("\",\"location\":\"").append(it.file()).append(':')
+        .append(it.line()).append(':').append(it.col()).append("\",\"status\":\"").append(it.status())
+        .append("\",\"duration\":").append(it.durationMs()).append(",\"retries\":0,\"error\":")
+        .append(it.errorMessage() == null ? "null" : quote(it.errorMessage())).append(",\"steps\":")
+        .append(it.stepsJson()).append('}');
+    }
+    return s.append("]}").toString();
+  }
 }

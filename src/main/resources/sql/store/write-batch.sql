@@ -1,5 +1,7 @@
 -- Stores one batch of a run in one statement: new attempts, the changed results, the batch's events, and the
--- counter increments. The caller holds the run's row lock and has computed every value under it.
+-- counter increments. The caller holds the run's row lock and has computed every value under it: which attempts
+-- are new (so plain inserts: the unique key on (run_id, test_id, retry) only guards), which tests are new to the
+-- run ($41: their results are inserted) and which results change (updated).
 WITH new_attempts AS (
   INSERT INTO attempts (run_id, test_id, retry, status, expected_status, duration_ms, line, col, error_message,
                         error_stack, error_location, steps, annotations, attachments, extra, seq, outcome,
@@ -12,16 +14,22 @@ WITH new_attempts AS (
               $17::text[], $18::text[], $19::text[])
     AS a(test_id, retry, status, expected_status, duration_ms, line, col, error_message, error_stack,
          error_location, steps, annotations, attachments, extra, seq, outcome, fingerprint, error_signature)
-  ON CONFLICT (run_id, test_id, retry) DO NOTHING
 ), new_results AS (
   INSERT INTO results (run_id, test_id, project_id, final_retry, status, expected_status, duration_ms, attempt_count,
                        outcome)
   SELECT $1, r.test_id, $20, r.final_retry, r.status, r.expected_status, r.duration_ms, r.attempt_count, r.outcome
-  FROM unnest($21::bigint[], $22::int[], $23::text[], $24::text[], $25::bigint[], $26::int[], $27::text[])
-    AS r(test_id, final_retry, status, expected_status, duration_ms, attempt_count, outcome)
-  ON CONFLICT (run_id, test_id) DO UPDATE
-    SET final_retry = EXCLUDED.final_retry, status = EXCLUDED.status, expected_status = EXCLUDED.expected_status,
-        duration_ms = EXCLUDED.duration_ms, attempt_count = EXCLUDED.attempt_count, outcome = EXCLUDED.outcome
+  FROM unnest($21::bigint[], $22::int[], $23::text[], $24::text[], $25::bigint[], $26::int[], $27::text[],
+              $41::boolean[])
+    AS r(test_id, final_retry, status, expected_status, duration_ms, attempt_count, outcome, fresh)
+  WHERE r.fresh
+), changed_results AS (
+  UPDATE results
+  SET final_retry = r.final_retry, status = r.status, expected_status = r.expected_status,
+      duration_ms = r.duration_ms, attempt_count = r.attempt_count, outcome = r.outcome
+  FROM unnest($21::bigint[], $22::int[], $23::text[], $24::text[], $25::bigint[], $26::int[], $27::text[],
+              $41::boolean[])
+    AS r(test_id, final_retry, status, expected_status, duration_ms, attempt_count, outcome, fresh)
+  WHERE NOT r.fresh AND results.run_id = $1 AND results.test_id = r.test_id
 ), shard_counters AS (
   -- A sharded run's batch comes from one shard ($40; null otherwise): its counter changes are that shard's too.
   UPDATE run_shards

@@ -36,8 +36,13 @@ final class BatchPlan {
   record Row(long testId, NewAttempt attempt, Long seq, Outcome outcome, ErrorFingerprint fingerprint) {
   }
 
+  /** A test's result in the run after the batch; {@code fresh}: the run had no attempt of the test before it. */
   record Result(long testId, int finalRetry, AttemptStatus status, AttemptStatus expectedStatus, long durationMs,
-                int attemptCount, Outcome outcome) {
+                int attemptCount, Outcome outcome, boolean fresh) {
+
+    Result changed() {
+      return new Result(testId, finalRetry, status, expectedStatus, durationMs, attemptCount, outcome, false);
+    }
   }
 
   private final List<Row> newAttempts;
@@ -104,8 +109,8 @@ final class BatchPlan {
     rows.forEach(r -> touched.add(r.testId()));
     for (long testId : touched) {
       Result after = result(testId, byTest.get(testId));
-      results.add(after);
       List<StoredAttempt> old = before.get(testId);
+      results.add(old == null ? after : after.changed());
       if (old == null) {
         d[0]++;
         count(d, after, +1);
@@ -136,7 +141,8 @@ final class BatchPlan {
     }
     AttemptStatus expected = last.expectedStatus();
     Outcome outcome = Outcome.of(expected, attempts.stream().map(StoredAttempt::status).toList());
-    return new Result(testId, last.retry(), last.status(), expected, last.durationMs(), attempts.size(), outcome);
+    return new Result(testId, last.retry(), last.status(), expected, last.durationMs(), attempts.size(), outcome,
+      true);
   }
 
   private static void count(int[] d, Result result, int sign) {

@@ -170,9 +170,32 @@ public final class RunStore {
     return summary.shards().list().stream().filter(s -> s.current() == current).findFirst().orElseThrow();
   }
 
+  /**
+   * The run's project, made on first use, without locking an existing project's row: runs of one project must not
+   * queue behind each other. A description fills a project that has none (the only case that locks its row).
+   */
   private Future<Long> upsertProject(SqlConnection conn, NewRun run) {
-    return query(conn, StoreQuery.UPSERT_PROJECT, Tuple.of(run.projectName(), run.projectDescription()))
-      .map(rows -> rows.iterator().next().getLong("id"));
+    return findOrInsertProject(conn, run).compose(row -> {
+      if (row == null) {
+        // Made meanwhile by another transaction, which has committed now: found on the second look.
+        return findOrInsertProject(conn, run);
+      }
+      return Future.succeededFuture(row);
+    }).compose(row -> {
+      if (row == null) {
+        return Future.failedFuture(new IllegalStateException("project " + run.projectName() + " not found"));
+      }
+      long id = row.getLong("id");
+      if (row.getString("description") == null && run.projectDescription() != null) {
+        return query(conn, StoreQuery.FILL_PROJECT_DESCRIPTION, Tuple.of(id, run.projectDescription())).map(id);
+      }
+      return Future.succeededFuture(id);
+    });
+  }
+
+  private Future<Row> findOrInsertProject(SqlConnection conn, NewRun run) {
+    return query(conn, StoreQuery.FIND_OR_INSERT_PROJECT, Tuple.of(run.projectName(), run.projectDescription()))
+      .map(rows -> rows.iterator().hasNext() ? rows.iterator().next() : null);
   }
 
   private Future<Long> insertRun(SqlConnection conn, long projectId, NewRun run, byte[] tokenHash,
@@ -225,12 +248,11 @@ public final class RunStore {
         return query(conn, StoreQuery.TOUCH_RUN, Tuple.of(runId)).map(v -> new Batch(runId, locked.projectId(),
           locked.status(), 0, 0, List.of(), locked.counters()));
       }
-      return testIds(conn, locked.projectId(), attempts).compose(ids ->
-        existingAttempts(conn, runId, ids.values()).compose(existing -> {
-          BatchPlan plan = BatchPlan.of(locked, attempts, ids, existing, true);
-          return writeBatch(conn, locked, plan, shard).map(v -> new Batch(runId, locked.projectId(), locked.status(),
-            plan.stored(), plan.duplicates(), plan.events(), plan.counters()));
-        }));
+      return testsAndAttempts(conn, locked.projectId(), runId, attempts).compose(found -> {
+        BatchPlan plan = BatchPlan.of(locked, attempts, found.ids(), found.existing(), true);
+        return writeBatch(conn, locked, plan, shard).map(v -> new Batch(runId, locked.projectId(), locked.status(),
+          plan.stored(), plan.duplicates(), plan.events(), plan.counters()));
+      });
     }));
   }
 
@@ -303,18 +325,45 @@ public final class RunStore {
     });
   }
 
-  private Future<List<BatchPlan.StoredAttempt>> existingAttempts(SqlConnection conn, long runId,
-                                                                java.util.Collection<Long> testIds) {
-    Long[] ids = new HashSet<>(testIds).toArray(Long[]::new);
-    return query(conn, StoreQuery.RUN_ATTEMPTS_OF_TESTS, Tuple.tuple().addValue(runId).addValue(ids)).map(rows -> {
-      List<BatchPlan.StoredAttempt> existing = new ArrayList<>();
-      for (Row row : rows) {
-        existing.add(new BatchPlan.StoredAttempt(row.getLong("test_id"), row.getInteger("retry"),
-          AttemptStatus.fromWire(row.getString("status")), AttemptStatus.fromWire(row.getString("expected_status")),
-          row.getLong("duration_ms")));
-      }
-      return existing;
-    });
+  /** The test ids of a batch and the attempts the run already has of those tests. */
+  private record Found(Map<TestKey, Long> ids, List<BatchPlan.StoredAttempt> existing) {
+  }
+
+  /**
+   * Test ids for every identity of the batch with the run's stored attempts of them, read in one statement; the
+   * tests new to the project are made (under the run lock nothing else writes attempts of this run, so a test that
+   * the first look did not find has none in it).
+   */
+  private Future<Found> testsAndAttempts(SqlConnection conn, long projectId, long runId, List<NewAttempt> attempts) {
+    Map<TestKey, byte[]> keys = new LinkedHashMap<>();
+    attempts.forEach(a -> keys.putIfAbsent(a.test(), a.test().identityHash()));
+    Buffer[] hashes = keys.values().stream().distinct().map(Buffer::buffer).toArray(Buffer[]::new);
+    return query(conn, StoreQuery.FIND_TESTS_AND_ATTEMPTS, Tuple.tuple().addValue(projectId).addValue(hashes)
+      .addValue(runId)).compose(rows -> {
+        Map<String, Long> byHashAndVariant = new HashMap<>();
+        List<BatchPlan.StoredAttempt> existing = new ArrayList<>();
+        for (Row row : rows) {
+          long testId = row.getLong("id");
+          byHashAndVariant.put(hex(row.getBuffer("identity_hash").getBytes()) + "/" + row.getInteger("variant"),
+            testId);
+          Integer retry = row.getInteger("retry");
+          if (retry != null) {
+            existing.add(new BatchPlan.StoredAttempt(testId, retry, AttemptStatus.fromWire(row.getString("status")),
+              AttemptStatus.fromWire(row.getString("expected_status")), row.getLong("duration_ms")));
+          }
+        }
+        Map<TestKey, Long> ids = new HashMap<>();
+        keys.forEach((key, hash) -> {
+          Long id = byHashAndVariant.get(hex(hash) + "/" + key.variant());
+          if (id != null) {
+            ids.put(key, id);
+          }
+        });
+        if (ids.size() == keys.size()) {
+          return Future.succeededFuture(new Found(ids, existing));
+        }
+        return testIds(conn, projectId, attempts).map(all -> new Found(all, existing));
+      });
   }
 
   private Future<Void> writeBatch(SqlConnection conn, LockedRun run, BatchPlan plan, Integer shard) {
@@ -357,7 +406,8 @@ public final class RunStore {
       .addValue(delta.total()).addValue(delta.passed()).addValue(delta.failed()).addValue(delta.timedOut())
       .addValue(delta.skipped()).addValue(delta.interrupted()).addValue(delta.flaky()).addValue(delta.attempts())
       .addValue(plan.lastSeq())
-      .addValue(shard);
+      .addValue(shard)
+      .addValue(results.stream().map(BatchPlan.Result::fresh).toArray(Boolean[]::new));
     return query(conn, StoreQuery.WRITE_BATCH, params).mapEmpty();
   }
 

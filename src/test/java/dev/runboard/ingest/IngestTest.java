@@ -562,6 +562,38 @@ class IngestTest {
     assertThat(scalar("SELECT count(*) FROM projects WHERE name = 'submit-never-made'")).isZero();
   }
 
+  @Test
+  @DisplayName("start and submit neither lock nor wait for their project's row, so runs of one project do not queue")
+  void projectRowNotLocked() throws Exception {
+    JsonObject payload = new JsonObject(new String(IngestTest.class.getResourceAsStream(
+      "/fixtures/submit-playwright-dashboard.json").readAllBytes(), StandardCharsets.UTF_8));
+    payload.put("projectName", "never-queued").remove("projectDescription");
+    assertThat(post("/api/test-runs/submit", reporterKey, payload).statusCode()).isEqualTo(201);
+    try (Connection holder = TestDatabase.jdbc(db); Statement s = holder.createStatement()) {
+      holder.setAutoCommit(false);
+      // The lock an upsert's DO UPDATE takes on the project row and holds until its run commits.
+      s.execute("SELECT 1 FROM projects WHERE name = 'never-queued' FOR NO KEY UPDATE");
+      HttpResponse<Buffer> submitted = client.post("/api/test-runs/submit").bearerTokenAuthentication(reporterKey)
+        .timeout(20_000).sendJsonObject(payload).await();
+      assertThat(submitted.statusCode()).as(submitted.bodyAsString()).isEqualTo(201);
+      HttpResponse<Buffer> started = client.post("/api/test-runs/start").bearerTokenAuthentication(reporterKey)
+        .timeout(20_000).sendJsonObject(new JsonObject().put("projectName", "never-queued")).await();
+      assertThat(started.statusCode()).as(started.bodyAsString()).isEqualTo(201);
+      holder.rollback();
+    }
+    assertThat(scalar("SELECT count(*) FROM runs r JOIN projects p ON p.id = r.project_id "
+      + "WHERE p.name = 'never-queued'")).isEqualTo(3);
+    assertThat(scalar("SELECT count(*) FROM projects WHERE name = 'never-queued' AND description IS NULL"))
+      .isEqualTo(1);
+    // A project made without a description takes the first one a run brings, and keeps it.
+    payload.put("projectDescription", "first");
+    assertThat(post("/api/test-runs/submit", reporterKey, payload).statusCode()).isEqualTo(201);
+    payload.put("projectDescription", "second");
+    assertThat(post("/api/test-runs/submit", reporterKey, payload).statusCode()).isEqualTo(201);
+    assertThat(scalar("SELECT count(*) FROM projects WHERE name = 'never-queued' AND description = 'first'"))
+      .isEqualTo(1);
+  }
+
   private static void assertError(HttpResponse<Buffer> response, int status, String code, String field) {
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
     JsonObject body = response.bodyAsJsonObject();

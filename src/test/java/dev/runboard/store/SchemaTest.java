@@ -96,6 +96,40 @@ class SchemaTest {
     }
   }
 
+  @Test
+  @DisplayName("V13 migrates a populated database: results lose their foreign keys, deleting runs still deletes them")
+  void leanResultsMigration() throws SQLException {
+    DatabaseUrl old = TestDatabase.freshDatabase();
+    Flyway.configure().dataSource(old.jdbcUrl(), old.user(), old.password()).locations("classpath:db/migration")
+      .target("10").load().migrate();
+    long[] runs = new long[2];
+    try (Connection c = TestDatabase.jdbc(old); Statement s = c.createStatement()) {
+      long project = id(s, "INSERT INTO projects (name) VALUES ('v10') RETURNING id");
+      long test = id(s, "INSERT INTO tests (project_id, file, title_path, title, identity_hash) VALUES (" + project
+        + ", 'a.spec.ts', ARRAY['t'], 't', decode(md5('t'), 'hex')) RETURNING id");
+      for (int i = 0; i < 2; i++) {
+        runs[i] = id(s, "INSERT INTO runs (project_id, source, status, start_time, end_time) VALUES (" + project
+          + ", 'submit', 'passed', now(), now()) RETURNING id");
+        s.execute("INSERT INTO attempts (run_id, test_id, retry, status, duration_ms, outcome) VALUES (" + runs[i]
+          + ", " + test + ", 0, 'passed', 1, 'expected')");
+        s.execute("INSERT INTO results (run_id, test_id, project_id, final_retry, status, duration_ms, "
+          + "attempt_count, outcome) VALUES (" + runs[i] + ", " + test + ", " + project + ", 0, 'passed', 1, 1, "
+          + "'expected')");
+      }
+    }
+    Migrations.migrate(old);
+    try (Connection c = TestDatabase.jdbc(old); Statement s = c.createStatement()) {
+      assertThat(strings(s, "SELECT conname FROM pg_constraint WHERE conrelid = 'results'::regclass AND contype = 'f'"))
+        .isEmpty();
+      assertThat(strings(s, "SELECT count(*) FROM results")).containsExactly("2");
+      // The cascade the foreign keys had, now the triggers': one statement deletes the run and its results.
+      s.execute("DELETE FROM runs WHERE id = " + runs[0]);
+      assertThat(strings(s, "SELECT run_id FROM results")).containsExactly(Long.toString(runs[1]));
+      s.execute("DELETE FROM tests");
+      assertThat(strings(s, "SELECT count(*) FROM results")).containsExactly("0");
+    }
+  }
+
   private static List<String> strings(Statement s, String sql) throws SQLException {
     List<String> out = new java.util.ArrayList<>();
     try (ResultSet rs = s.executeQuery(sql)) {
