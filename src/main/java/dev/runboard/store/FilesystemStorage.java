@@ -1,8 +1,10 @@
 package dev.runboard.store;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.streams.ReadStream;
 
@@ -86,7 +88,88 @@ public final class FilesystemStorage implements FileStorage {
   @Override
   public Future<ReadStream<Buffer>> read(Entry entry, long offset, long length) {
     return vertx.fileSystem().open(inside(entry.key()).toString(), new OpenOptions().setRead(true).setWrite(false))
-      .map(file -> file.setReadPos(offset).setReadLength(length));
+      .map(file -> new ClosingFile(file.setReadPos(offset).setReadLength(length)));
+  }
+
+  /**
+   * An open file that closes itself at its end, on a failure, or when its consumer gives up ({@code handler(null)}
+   * before the end, as a failed pipe does): an {@link AsyncFile} read through a pipe is never closed otherwise.
+   */
+  private static final class ClosingFile implements ReadStream<Buffer> {
+
+    private final AsyncFile file;
+    private boolean ended;
+
+    ClosingFile(AsyncFile file) {
+      this.file = file;
+    }
+
+    @Override
+    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
+      if (handler == null) {
+        close();
+      } else if (!ended) {
+        file.handler(handler);
+      }
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> endHandler(Handler<Void> handler) {
+      if (ended) {
+        return this;
+      }
+      file.endHandler(handler == null ? null : v -> {
+        close();
+        handler.handle(null);
+      });
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      if (ended) {
+        return this;
+      }
+      file.exceptionHandler(e -> {
+        close();
+        if (handler != null) {
+          handler.handle(e);
+        }
+      });
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> pause() {
+      if (!ended) {
+        file.pause();
+      }
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> resume() {
+      if (!ended) {
+        file.resume();
+      }
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> fetch(long amount) {
+      if (!ended) {
+        file.fetch(amount);
+      }
+      return this;
+    }
+
+    private void close() {
+      if (!ended) {
+        ended = true;
+        file.close();
+      }
+    }
   }
 
   /** A storage path as a path inside the directory; anything else is a bug, not a client's mistake. */
