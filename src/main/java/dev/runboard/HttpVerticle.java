@@ -10,6 +10,7 @@ import dev.runboard.config.AppConfig;
 import dev.runboard.health.HealthRoutes;
 import dev.runboard.ingest.IngestRoutes;
 import dev.runboard.ingest.UploadRoutes;
+import dev.runboard.store.FileStorage;
 import dev.runboard.stream.StreamRoutes;
 import dev.runboard.web.ApiException;
 import dev.runboard.web.FailureHandler;
@@ -39,17 +40,20 @@ public class HttpVerticle extends VerticleBase {
   static final String ACTUAL_PORT = "port";
 
   private final PrometheusMeterRegistry metrics;
+  private final FileStorage files;
   private AppConfig config;
   private HttpServer server;
 
-  HttpVerticle(PrometheusMeterRegistry metrics) {
+  /** @param files the node's file storage, shared by every instance (the node starts and stops it) */
+  HttpVerticle(PrometheusMeterRegistry metrics, FileStorage files) {
     this.metrics = metrics;
+    this.files = files;
   }
 
   @Override
   public Future<?> start() {
     config = AppConfig.from(config());
-    return Services.create(vertx, config, metrics).compose(HttpVerticle::router).compose(router -> {
+    return Services.create(vertx, config, metrics, files).compose(HttpVerticle::router).compose(router -> {
       // Several instances listening on port 0 would each get their own port; -1 makes them share one.
       int port = config.httpPort() == 0 && config.httpInstances() > 1 ? -1 : config.httpPort();
       server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true)

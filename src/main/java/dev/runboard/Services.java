@@ -5,7 +5,6 @@ import dev.runboard.auth.Accounts;
 import dev.runboard.bus.EventPublisher;
 import dev.runboard.config.AppConfig;
 import dev.runboard.store.FileStorage;
-import dev.runboard.store.FilesystemStorage;
 import dev.runboard.store.Pools;
 import dev.runboard.store.Stores;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -16,19 +15,20 @@ import io.vertx.sqlclient.Pool;
 /**
  * What the areas of a node share, built once per HTTP verticle instance and handed to each area's constructor:
  * the pool, the store's services (one read of its SQL), the accounts area (its SQL, the password hasher and the
- * guard), the file storage, the event publisher and the file links.
+ * guard), the node's file storage (built and started once per node by {@link Runboard}, of the kind
+ * {@code storage.kind} names), the event publisher and the file links.
  *
  * @param metrics the Prometheus registry, or null when {@code metrics.enabled} is off
  */
 record Services(Vertx vertx, AppConfig config, Pool pool, Stores stores, Accounts accounts, FileStorage files,
                 EventPublisher events, FileUrls links, PrometheusMeterRegistry metrics) {
 
-  static Future<Services> create(Vertx vertx, AppConfig config, PrometheusMeterRegistry metrics) {
+  static Future<Services> create(Vertx vertx, AppConfig config, PrometheusMeterRegistry metrics, FileStorage files) {
     Pool pool = Pools.shared(vertx, config);
     Future<Stores> stores = Stores.load(vertx, pool);
     Future<Accounts> accounts = Accounts.load(vertx, pool, config, metrics);
     return Future.all(stores, accounts).map(loaded -> new Services(vertx, config, pool, stores.result(),
-      accounts.result(), new FilesystemStorage(vertx, config.storageDir()), new EventPublisher(vertx.eventBus()),
+      accounts.result(), files, new EventPublisher(vertx.eventBus()),
       new FileUrls(), metrics));
   }
 }
