@@ -10,6 +10,9 @@ public final class FileStorages {
   }
 
   public static FileStorage create(Vertx vertx, AppConfig config) {
-    return new FilesystemStorage(vertx, config.storageDir());
+    return switch (config.storageKind()) {
+      case "s3" -> S3Storage.create(vertx, config);
+      default -> new FilesystemStorage(vertx, config.storageDir());
+    };
   }
 }
