@@ -32,8 +32,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * One Runboard node: the embedded database (unless a URL is configured), Vert.x, the file storage (one per node,
  * checked before anything else: reachable, and in a cluster shared), and its start steps in order: migrations, the
- * configured first administrator, the stuck-run sweeper, then HTTP (whose verticle wires the areas together). {@link #start} returns once the node listens; {@link #stop} takes it down in the
- * reverse order, letting in-flight requests finish first.
+ * configured first administrator, the stuck-run sweeper, then HTTP (whose verticle wires the areas together).
+ * {@link #start} returns once the node listens; {@link #stop} takes it down in the reverse order, letting
+ * in-flight requests finish first.
  */
 public final class Runboard {
 
@@ -74,7 +75,8 @@ public final class Runboard {
     FileStorage files = null;
     try {
       AppConfig effective = config;
-      FileStorage storage = files = FileStorages.create(vertx, effective);
+      files = FileStorages.create(vertx, effective);
+      FileStorage storage = files;
       String httpDeployment = storage.start(cluster)
         .compose(checked -> vertx.deployVerticle(new MigrationVerticle(), options(effective)))
         .compose(migrated -> seedAdministrator(vertx, effective))

@@ -37,6 +37,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -46,6 +47,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -271,7 +273,7 @@ public final class S3Storage implements FileStorage {
         }
       };
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -403,7 +405,7 @@ public final class S3Storage implements FileStorage {
   }
 
   /** Runs SDK calls on the storage's worker pool; an unreachable store becomes {@link StorageUnavailableException}. */
-  private <T> Future<T> blocking(java.util.concurrent.Callable<T> call) {
+  private <T> Future<T> blocking(Callable<T> call) {
     return worker.executeBlocking(call, false).recover(e -> Future.failedFuture(unavailable(e)
       ? new StorageUnavailableException("File storage " + description + " is unavailable: " + reason(e), e) : e));
   }
