@@ -49,7 +49,7 @@ public final class FilesystemStorage implements FileStorage {
 
   private final Vertx vertx;
   private final Path root;
-  private String nodeId;
+  private volatile String nodeId;
 
   public FilesystemStorage(Vertx vertx, Path root) {
     this.vertx = vertx;
