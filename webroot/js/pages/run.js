@@ -275,7 +275,10 @@ export async function render(view, { params, query, app, page }) {
   }
 
   // ----- file links: signed URLs on the files origin that expire (expiresAt); fresh ones come with the run -----
-  /** A link that opens a file in a new tab; `viewer` opens a trace in the run's HTML report's trace viewer. */
+  /**
+   * A link that opens a file in a new tab; `viewer` opens a trace in the run's HTML report's trace viewer, else in
+   * the trace viewer the server keeps for the run's Playwright version (`detail.traceViewer`).
+   */
   function fileLink(file, text, className, viewer = false) {
     return h('a', { href: viewer ? traceViewerUrl(file) : file.url, class: className, target: '_blank', rel: 'noopener',
       dataset: viewer ? { fileId: String(file.id), viewer: '1' } : { fileId: String(file.id) } }, text);
@@ -286,15 +289,18 @@ export async function render(view, { params, query, app, page }) {
       .filter((f) => f.kind === 'report' && /^html(-shard-\d+)?$/.test(f.reportType || ''));
     return html.find((f) => f.reportType === 'html') || html[0] || null;
   };
+  const viewerOf = () => htmlReport() || detail.traceViewer || null;
   const traceViewerUrl = (trace) => {
     const report = htmlReport();
-    return report && `${report.url}trace/index.html?trace=${encodeURIComponent(trace.url)}`;
+    if (report) return `${report.url}trace/index.html?trace=${encodeURIComponent(trace.url)}`;
+    return detail.traceViewer && `${detail.traceViewer.url}index.html?trace=${encodeURIComponent(trace.url)}`;
   };
   const expiry = (file) => Date.parse(file.expiresAt || '');
   let refreshTimer = null;
   async function refreshFiles() {
     const fresh = await api(`/api/test-runs/${runId}`);
     for (const file of fresh.files) files.set(file.id, file);
+    detail.traceViewer = fresh.traceViewer || null;
     rowCache.clear();
     schedule();
     planRefresh();
@@ -305,7 +311,8 @@ export async function render(view, { params, query, app, page }) {
    */
   function planRefresh() {
     clearTimeout(refreshTimer);
-    const left = Math.min(...[...files.values()].map(expiry).filter(Number.isFinite)) - Date.now();
+    const left = Math.min(...[...files.values(), detail.traceViewer].filter(Boolean).map(expiry)
+      .filter(Number.isFinite)) - Date.now();
     if (!Number.isFinite(left)) return;
     refreshTimer = setTimeout(() => refreshFiles().catch(() => {
       refreshTimer = setTimeout(planRefresh, 30_000);
@@ -315,7 +322,7 @@ export async function render(view, { params, query, app, page }) {
     const a = event.target.closest('a[data-file-id]');
     if (!a || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     const file = files.get(Number(a.dataset.fileId));
-    const viewed = a.dataset.viewer ? htmlReport() : null;
+    const viewed = a.dataset.viewer ? viewerOf() : null;
     const stale = [file, viewed].some((f) => f && expiry(f) - Date.now() < 5_000);
     if (!file || !stale) return;
     event.preventDefault();
@@ -638,7 +645,7 @@ export async function render(view, { params, query, app, page }) {
       if (attached.length || named.length) {
         box.append(h('ul', { class: 'attachments' },
           attached.map((f) => h('li', null, fileLink(f, `${f.kind}: ${f.name}`, `file-link k-${f.kind}`),
-            f.kind === 'trace' && htmlReport() ? [' · ', fileLink(f, 'open in trace viewer', 'trace-viewer', true)] : null)),
+            f.kind === 'trace' && viewerOf() ? [' · ', fileLink(f, 'open in trace viewer', 'trace-viewer', true)] : null)),
           named.map((a) => h('li', { class: 'muted' }, `${a.name || 'attachment'} (${a.contentType || 'file'}, not uploaded)`))));
       }
       if (attempt.annotations && attempt.annotations.length) {

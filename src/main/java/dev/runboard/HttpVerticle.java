@@ -13,6 +13,7 @@ import dev.runboard.files.FileServer;
 import dev.runboard.health.HealthRoutes;
 import dev.runboard.ingest.ImportRoutes;
 import dev.runboard.ingest.IngestRoutes;
+import dev.runboard.ingest.TraceViewerRoutes;
 import dev.runboard.ingest.UploadRoutes;
 import dev.runboard.store.FileStorage;
 import dev.runboard.stream.StreamRoutes;
@@ -131,6 +132,7 @@ public class HttpVerticle extends VerticleBase {
       new UploadRoutes(vertx, stores.runs(), services.files(), services.events(), services.links(), config)
         .mount(router, guard);
       new FileRoutes(stores.artifacts(), services.links()).mount(router, guard);
+      new TraceViewerRoutes(vertx, stores.artifacts(), services.files(), config).mount(router, guard);
       streams.result().mount(router, guard);
       reads.result().mount(router, guard);
       reporter.result().mount(router, guard);
