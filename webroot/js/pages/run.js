@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { h, append, link, badge, resultStatus, formatDuration, formatTime, shortSha, section, errorBox, toast, clear,
   externalLink, percent } from '../dom.js';
 import { ansiBlock, stripAnsi } from '../ansi.js';
+import { isMedia, mediaPreview, installMediaOverlay } from '../media.js';
 import { progressBar, counts, runDuration, shardList, shardStateLabel } from '../runs.js';
 
 const FAILED = new Set(['failed', 'timedOut', 'interrupted', 'unexpectedPass']);
@@ -335,6 +336,11 @@ export async function render(view, { params, query, app, page }) {
     }
   }
   view.addEventListener('click', openFile);
+  installMediaOverlay(view, async (id) => {
+    const file = files.get(id);
+    if (file && expiry(file) - Date.now() < 5_000) await refreshFiles().catch((e) => toast(e.message));
+    return files.get(id);
+  });
 
   const chips = new Map(FILTERS.map(([key, label]) => {
     const n = h('span', { class: 'n' }, '0');
@@ -645,7 +651,8 @@ export async function render(view, { params, query, app, page }) {
       if (attached.length || named.length) {
         box.append(h('ul', { class: 'attachments' },
           attached.map((f) => h('li', null, fileLink(f, `${f.kind}: ${f.name}`, `file-link k-${f.kind}`),
-            f.kind === 'trace' && viewerOf() ? [' · ', fileLink(f, 'open in trace viewer', 'trace-viewer', true)] : null)),
+            f.kind === 'trace' && viewerOf() ? [' · ', fileLink(f, 'open in trace viewer', 'trace-viewer', true)] : null,
+            isMedia(f) ? h('div', { class: 'media' }, mediaPreview(f, `${f.kind}: ${f.name}`)) : null)),
           named.map((a) => h('li', { class: 'muted' }, `${a.name || 'attachment'} (${a.contentType || 'file'}, not uploaded)`))));
       }
       if (attempt.annotations && attempt.annotations.length) {

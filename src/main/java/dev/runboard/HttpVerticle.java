@@ -140,7 +140,7 @@ public class HttpVerticle extends VerticleBase {
 
       guard.protect(router.route("/api/*"), Access.PUBLIC)
         .handler(ctx -> Responses.sendError(ctx, ApiException.notFound("No such API route.")));
-      Dashboard.mount(router);
+      Dashboard.mount(router, services.links());
       return router;
     });
   }
