@@ -112,7 +112,7 @@ public final class TraceViewerRoutes {
       return receive(request, body)
         .compose(v -> vertx.executeBlocking(() -> extract(body, fileName, extracted), false))
         .compose(size -> store.addTraceViewer(version, size.entries(), size.bytes(),
-          viewer -> files.put(viewer.asArtifact(), extracted)))
+          viewer -> place(viewer, extracted)))
         .compose(added -> added != null ? Future.succeededFuture(added) : store.traceViewer(version))
         .onSuccess(viewer -> logger.info("Trace viewer of Playwright {} stored ({} entries, {} bytes)", version,
           viewer.entryCount(), viewer.sizeBytes()))
@@ -126,6 +126,12 @@ public final class TraceViewerRoutes {
       drain(request);
       Responses.sendJson(ctx, 200, json(viewer));
     }).onFailure(e -> refuse(ctx, e));
+  }
+
+  /** Stores the viewer's files; what a failed put stored part of (in a bucket) is removed again. */
+  private Future<Void> place(TraceViewer viewer, Path extracted) {
+    return files.put(viewer.asArtifact(), extracted).recover(e -> files.remove(viewer.asArtifact())
+      .transform(removed -> Future.failedFuture(e)));
   }
 
   /** The archive's format by {@code Content-Type}; 413 early when {@code Content-Length} is over the limit. */
