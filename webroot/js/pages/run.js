@@ -830,10 +830,13 @@ export async function render(view, { params, query, app, page }) {
     });
   }
   source.addEventListener('run-files', (event) => {
-    for (const file of JSON.parse(event.data).files) files.set(file.id, file);
+    const added = JSON.parse(event.data).files;
+    for (const file of added) files.set(file.id, file);
     rowCache.clear();
     schedule();
     planRefresh();
+    // A first trace of a run without a report: the run's answer names the server's trace viewer for it.
+    if (!detail.traceViewer && !htmlReport() && added.some((f) => f.kind === 'trace')) refreshFiles().catch(() => {});
   });
   source.addEventListener('run-finished', (event) => {
     run = { ...run, ...JSON.parse(event.data).run };
