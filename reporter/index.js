@@ -12,6 +12,7 @@ const { Spool, readSpool } = require('./lib/spool');
 const { resolveBuild, startBody } = require('./lib/start');
 const { StreamClient } = require('./lib/client');
 const { htmlReportFolder, deliverEnd, deliverOneShot } = require('./lib/deliver');
+const { ensureTraceViewer } = require('./lib/viewer');
 const { version: reporterVersion } = require('./package.json');
 
 const RUN_STATUSES = new Set(['passed', 'failed', 'timedout', 'interrupted']);
@@ -212,6 +213,12 @@ class RunboardReporter {
       this._spool.append({ kind: 'finish', body: finishBody });
     }
     const deadline = this._deadline || Date.now() + o.timeBudget;
+    // Traces open in the trace viewer of this Playwright version: the server gets it once (asked first), while the
+    // run is delivered.
+    const viewer = this._attachments.some((a) => a.name === 'trace')
+      ? ensureTraceViewer({ serverUrl: o.serverUrl, apiKey: o.apiKey, rootDir: this._rootDir, log: this._log,
+        timeoutMs: Math.max(1000, Math.min(2 * o.requestTimeout, deadline - Date.now())) }).catch(() => 'failed')
+      : Promise.resolve('none');
     let outcome;
     if (this._client) {
       this._client.deadline = deadline;
@@ -226,6 +233,7 @@ class RunboardReporter {
         retries: o.retries, log: this._log,
       });
     }
+    await viewer;
     if (outcome.delivered) {
       if (this._spool) this._spool.remove();
       return;

@@ -1,14 +1,16 @@
 // Files on their own origin, in a real browser: a real Playwright HTML report opens from the run page and its
 // trace viewer (service worker, localStorage) shows a trace; a trace attached on its own opens in that viewer with
 // one click; a hostile report achieves nothing against the dashboard. Run by FilesOriginIT, which prepares the
-// node and passes BASE_URL, RUN_ID, HOSTILE_RUN_ID, ADMIN_USERNAME, ADMIN_PASSWORD, and SHORT_TTL_URL: a second node
-// on the same database whose file URLs live 2 s.
+// node and passes BASE_URL, RUN_ID, HOSTILE_RUN_ID, ADMIN_USERNAME, ADMIN_PASSWORD, SHORT_TTL_URL: a second node
+// on the same database whose file URLs live 2 s, and NO_REPORT_RUN_ID: a run with a trace and no HTML report, whose
+// trace opens in the trace viewer the reporter uploaded, and whose screenshot shows inline.
 const fs = require('fs');
 const { test, expect } = require('@playwright/test');
 
 const ADMIN = { username: process.env.ADMIN_USERNAME, password: process.env.ADMIN_PASSWORD };
 const RUN_ID = process.env.RUN_ID;
 const HOSTILE_RUN_ID = process.env.HOSTILE_RUN_ID;
+const NO_REPORT_RUN_ID = process.env.NO_REPORT_RUN_ID;
 const SHORT_TTL_URL = process.env.SHORT_TTL_URL;
 /** A signed URL on the files origin: same host as the dashboard, another port, under /c/<capability>/<id>/. */
 const DASHBOARD_PORT = new URL(process.env.BASE_URL).port;
@@ -47,8 +49,8 @@ async function openTab(page, link) {
 }
 
 /** The trace viewer in `tab` lists the actions of the fixture's "adds an item" test. */
-async function expectTraceActions(tab) {
-  await expect(tab).toHaveURL(/\/trace\/index\.html\?trace=/);
+async function expectTraceActions(tab, url = /\/trace\/index\.html\?trace=/) {
+  await expect(tab).toHaveURL(url);
   const actions = tab.locator('.action-title');
   await expect(actions.filter({ hasText: /click/i }).first()).toBeVisible();
   await expect(actions.filter({ hasText: /set content/i }).first()).toBeVisible();
@@ -90,6 +92,70 @@ test('a trace attached on its own opens in the report\'s trace viewer with one c
   const viewer = await openTab(page, viewerLink);
   await expectTraceActions(viewer);
   await viewer.close();
+});
+
+test('a trace of a run without an HTML report opens in the uploaded trace viewer with one click', async ({ page }) => {
+  await signIn(page);
+  await page.goto(`/runs/${NO_REPORT_RUN_ID}`);
+  await expect(page.getByRole('link', { name: 'Playwright HTML report' })).toHaveCount(0);
+  const row = page.locator('details.test', { hasText: 'adds an item' }).first();
+  await row.locator('summary').click();
+  const trace = row.locator('a.k-trace').first();
+  await expect(trace).toHaveAttribute('href', FILES_URL);
+  const viewerLink = row.getByRole('link', { name: 'open in trace viewer' }).first();
+  const href = await viewerLink.getAttribute('href');
+  // The server's copy of the reporter's playwright-core viewer: /v/<capability>/<id>/ on the files origin.
+  const VIEWER_URL = new RegExp(`^http://127\\.0\\.0\\.1:(?!${DASHBOARD_PORT}/)\\d+/v/[A-Za-z0-9_-]{60}/\\d+/index\\.html\\?trace=`);
+  expect(href).toMatch(VIEWER_URL);
+  expect(new URL(href).searchParams.get('trace')).toBe(await trace.getAttribute('href'));
+  const viewer = await openTab(page, viewerLink);
+  await expectTraceActions(viewer, VIEWER_URL);
+  expect(await viewer.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length))
+    .toBeGreaterThanOrEqual(1);
+  await viewer.close();
+});
+
+test('a failed test shows its screenshot inline; the thumbnail opens in an overlay that Esc and Close close', async ({ page }) => {
+  await signIn(page);
+  await page.goto(`/runs/${NO_REPORT_RUN_ID}`);
+  const row = page.locator('details.test', { hasText: 'adds an item' }).first();
+  await row.locator('summary').click();
+  const thumb = row.locator('a.media-thumb img').first();
+  await expect(thumb).toHaveAttribute('loading', 'lazy');
+  await expect(thumb).toHaveAttribute('src', FILES_URL);
+  await thumb.scrollIntoViewIfNeeded();
+  // The dashboard's policy lets the image in from the files origin, and the files origin lets it be embedded.
+  await expect.poll(() => thumb.evaluate((img) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  await thumb.click();
+  const overlay = page.getByRole('dialog');
+  await expect(overlay).toBeVisible();
+  await expect.poll(() => overlay.locator('img').evaluate((img) => img.complete && img.naturalWidth))
+    .toBeGreaterThan(0);
+  await expect(overlay.getByRole('button', { name: 'Close' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(overlay).toHaveCount(0);
+  await thumb.click();
+  await overlay.getByRole('button', { name: 'Close' }).click();
+  await expect(overlay).toHaveCount(0);
+  expect(page.url()).toContain(`/runs/${NO_REPORT_RUN_ID}`);
+
+  // Screenshots for the docs, when asked: 1440 and 390 px wide, light and dark.
+  const dir = process.env.SCREENSHOT_DIR;
+  if (dir) {
+    for (const [width, height] of [[1440, 900], [390, 844]]) {
+      for (const scheme of ['light', 'dark']) {
+        await page.setViewportSize({ width, height });
+        await page.emulateMedia({ colorScheme: scheme });
+        await row.scrollIntoViewIfNeeded();
+        await expect.poll(() => thumb.evaluate((img) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+        await page.screenshot({ path: `${dir}/media-${width}-${scheme}.png` });
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      }
+    }
+    await thumb.click();
+    await page.screenshot({ path: `${dir}/media-overlay-390-dark.png` });
+    await page.keyboard.press('Escape');
+  }
 });
 
 test('files cannot be framed by another site', async ({ page }) => {

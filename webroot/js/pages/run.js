@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { h, append, link, badge, resultStatus, formatDuration, formatTime, shortSha, section, errorBox, toast, clear,
   externalLink, percent } from '../dom.js';
 import { ansiBlock, stripAnsi } from '../ansi.js';
+import { isMedia, mediaPreview, installMediaOverlay } from '../media.js';
 import { progressBar, counts, runDuration, shardList, shardStateLabel } from '../runs.js';
 
 const FAILED = new Set(['failed', 'timedOut', 'interrupted', 'unexpectedPass']);
@@ -312,7 +313,10 @@ export async function render(view, { params, query, app, page }) {
   }
 
   // ----- file links: signed URLs on the files origin that expire (expiresAt); fresh ones come with the run -----
-  /** A link that opens a file in a new tab; `viewer` opens a trace in the run's HTML report's trace viewer. */
+  /**
+   * A link that opens a file in a new tab; `viewer` opens a trace in the run's HTML report's trace viewer, else in
+   * the trace viewer the server keeps for the run's Playwright version (`detail.traceViewer`).
+   */
   function fileLink(file, text, className, viewer = false) {
     return h('a', { href: viewer ? traceViewerUrl(file) : file.url, class: className, target: '_blank', rel: 'noopener',
       dataset: viewer ? { fileId: String(file.id), viewer: '1' } : { fileId: String(file.id) } }, text);
@@ -323,15 +327,18 @@ export async function render(view, { params, query, app, page }) {
       .filter((f) => f.kind === 'report' && /^html(-shard-\d+)?$/.test(f.reportType || ''));
     return html.find((f) => f.reportType === 'html') || html[0] || null;
   };
+  const viewerOf = () => htmlReport() || detail.traceViewer || null;
   const traceViewerUrl = (trace) => {
     const report = htmlReport();
-    return report && `${report.url}trace/index.html?trace=${encodeURIComponent(trace.url)}`;
+    if (report) return `${report.url}trace/index.html?trace=${encodeURIComponent(trace.url)}`;
+    return detail.traceViewer && `${detail.traceViewer.url}index.html?trace=${encodeURIComponent(trace.url)}`;
   };
   const expiry = (file) => Date.parse(file.expiresAt || '');
   let refreshTimer = null;
   async function refreshFiles() {
     const fresh = await api(`/api/test-runs/${runId}`);
     for (const file of fresh.files) files.set(file.id, file);
+    detail.traceViewer = fresh.traceViewer || null;
     rowCache.clear();
     schedule();
     planRefresh();
@@ -342,7 +349,8 @@ export async function render(view, { params, query, app, page }) {
    */
   function planRefresh() {
     clearTimeout(refreshTimer);
-    const left = Math.min(...[...files.values()].map(expiry).filter(Number.isFinite)) - Date.now();
+    const left = Math.min(...[...files.values(), detail.traceViewer].filter(Boolean).map(expiry)
+      .filter(Number.isFinite)) - Date.now();
     if (!Number.isFinite(left)) return;
     refreshTimer = setTimeout(() => refreshFiles().catch(() => {
       refreshTimer = setTimeout(planRefresh, 30_000);
@@ -352,7 +360,7 @@ export async function render(view, { params, query, app, page }) {
     const a = event.target.closest('a[data-file-id]');
     if (!a || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     const file = files.get(Number(a.dataset.fileId));
-    const viewed = a.dataset.viewer ? htmlReport() : null;
+    const viewed = a.dataset.viewer ? viewerOf() : null;
     const stale = [file, viewed].some((f) => f && expiry(f) - Date.now() < 5_000);
     if (!file || !stale) return;
     event.preventDefault();
@@ -365,6 +373,11 @@ export async function render(view, { params, query, app, page }) {
     }
   }
   view.addEventListener('click', openFile);
+  installMediaOverlay(view, async (id) => {
+    const file = files.get(id);
+    if (file && expiry(file) - Date.now() < 5_000) await refreshFiles().catch((e) => toast(e.message));
+    return files.get(id);
+  });
 
   const chips = new Map(FILTERS.map(([key, label]) => {
     const n = h('span', { class: 'n' }, '0');
@@ -724,7 +737,8 @@ export async function render(view, { params, query, app, page }) {
       if (attached.length || named.length) {
         box.append(h('ul', { class: 'attachments' },
           attached.map((f) => h('li', null, fileLink(f, `${f.kind}: ${f.name}`, `file-link k-${f.kind}`),
-            f.kind === 'trace' && htmlReport() ? [' · ', fileLink(f, 'open in trace viewer', 'trace-viewer', true)] : null)),
+            f.kind === 'trace' && viewerOf() ? [' · ', fileLink(f, 'open in trace viewer', 'trace-viewer', true)] : null,
+            isMedia(f) ? h('div', { class: 'media' }, mediaPreview(f, `${f.kind}: ${f.name}`)) : null)),
           named.map((a) => h('li', { class: 'muted' }, `${a.name || 'attachment'} (${a.contentType || 'file'}, not uploaded)`))));
       }
       if (attempt.annotations && attempt.annotations.length) {
@@ -905,10 +919,13 @@ export async function render(view, { params, query, app, page }) {
     });
   }
   source.addEventListener('run-files', (event) => {
-    for (const file of JSON.parse(event.data).files) files.set(file.id, file);
+    const added = JSON.parse(event.data).files;
+    for (const file of added) files.set(file.id, file);
     rowCache.clear();
     schedule();
     planRefresh();
+    // A first trace of a run without a report: the run's answer names the server's trace viewer for it.
+    if (!detail.traceViewer && !htmlReport() && added.some((f) => f.kind === 'trace')) refreshFiles().catch(() => {});
   });
   source.addEventListener('run-finished', (event) => {
     run = { ...run, ...JSON.parse(event.data).run };

@@ -4,8 +4,9 @@ const http = require('node:http');
 
 /**
  * A stand-in for a Runboard server on 127.0.0.1 that records every request. `routes` may answer a request
- * (`(request) => ({status, json})`, keyed by `start`, `events`, `files`, `finish`, `upload`; `{hang: true}` never
- * answers); by default `start` answers 201 with run 1 and a token, and the others 200 with plausible bodies.
+ * (`(request) => ({status, json})`, keyed by `start`, `events`, `files`, `finish`, `upload`, `trace-viewer`;
+ * `{hang: true}` never answers); by default `start` answers 201 with run 1 and a token, and the others 200 with
+ * plausible bodies (the server has every trace viewer).
  */
 async function fakeServer(routes = {}) {
   const requests = [];
@@ -17,6 +18,7 @@ async function fakeServer(routes = {}) {
     files: () => ({ status: 200, json: { files: [] } }),
     upload: () => ({ status: 200, json: { files: [] } }),
     finish: (r) => ({ status: 200, json: { id: 1, status: r.body.status } }),
+    'trace-viewer': (r) => ({ status: 200, json: { version: r.url.split('/').pop() } }),
   };
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -29,7 +31,8 @@ async function fakeServer(routes = {}) {
       } catch {
         body = text;
       }
-      const route = req.url === '/api/test-runs/start' ? 'start' : req.url.split('/').pop();
+      const route = req.url === '/api/test-runs/start' ? 'start'
+        : req.url.startsWith('/api/trace-viewers/') ? 'trace-viewer' : req.url.split('/').pop();
       const request = { method: req.method, url: req.url, route, headers: req.headers, body };
       requests.push(request);
       const answer = (routes[route] && routes[route](request, requests)) || defaults[route](request);

@@ -13,7 +13,9 @@ import dev.runboard.files.FileServer;
 import dev.runboard.health.HealthRoutes;
 import dev.runboard.ingest.ImportRoutes;
 import dev.runboard.ingest.IngestRoutes;
+import dev.runboard.ingest.TraceViewerRoutes;
 import dev.runboard.ingest.UploadRoutes;
+import dev.runboard.store.FileStorage;
 import dev.runboard.stream.StreamRoutes;
 import dev.runboard.web.ApiException;
 import dev.runboard.web.FailureHandler;
@@ -48,23 +50,27 @@ public class HttpVerticle extends VerticleBase {
   static final String ACTUAL_FILES_PORT = "filesPort";
 
   private final PrometheusMeterRegistry metrics;
+  private final FileStorage files;
   private AppConfig config;
   private HttpServer server;
   private HttpServer filesServer;
 
-  HttpVerticle(PrometheusMeterRegistry metrics) {
+  /** @param files the node's file storage, shared by every instance (the node starts and stops it) */
+  HttpVerticle(PrometheusMeterRegistry metrics, FileStorage files) {
     this.metrics = metrics;
+    this.files = files;
   }
 
   @Override
   public Future<?> start() {
     config = AppConfig.from(config());
-    return Services.create(vertx, config, metrics).compose(services -> {
-      FileServer files = new FileServer(services.stores().artifacts(), services.files(), services.capabilities(),
-        config);
+    return Services.create(vertx, config, metrics, files).compose(services -> {
+      FileServer fileServer = new FileServer(services.stores().artifacts(), services.files(),
+        services.capabilities(), config);
       // Byte ranges are of the stored files: the files origin never compresses.
       filesServer = vertx.createHttpServer(serverOptions().setCompressionSupported(false));
-      return filesServer.requestHandler(files.router(vertx)).listen(shared(config.filesPort(), -2), config.httpHost())
+      return filesServer.requestHandler(fileServer.router(vertx))
+        .listen(shared(config.filesPort(), -2), config.httpHost())
         .recover(e -> Future.failedFuture(new IllegalStateException("The files origin cannot listen on "
           + config.httpHost() + ":" + config.filesPort() + " (" + AppConfig.FILES_PORT + "): " + e.getMessage(), e)))
         .compose(listening -> {
@@ -76,7 +82,7 @@ public class HttpVerticle extends VerticleBase {
           return server.requestHandler(router).listen(shared(config.httpPort(), -1), config.httpHost());
         })
         .onSuccess(listening -> {
-          files.dashboardListening(listening.actualPort());
+          fileServer.dashboardListening(listening.actualPort());
           vertx.sharedData().getLocalMap(LOCAL_MAP).put(ACTUAL_PORT, listening.actualPort());
           vertx.sharedData().getLocalMap(LOCAL_MAP).put(ACTUAL_FILES_PORT, filesServer.actualPort());
         });
@@ -126,6 +132,7 @@ public class HttpVerticle extends VerticleBase {
       new UploadRoutes(vertx, stores.runs(), services.files(), services.events(), services.links(), config)
         .mount(router, guard);
       new FileRoutes(stores.artifacts(), services.links()).mount(router, guard);
+      new TraceViewerRoutes(vertx, stores.artifacts(), services.files(), config).mount(router, guard);
       streams.result().mount(router, guard);
       reads.result().mount(router, guard);
       reporter.result().mount(router, guard);
@@ -133,7 +140,7 @@ public class HttpVerticle extends VerticleBase {
 
       guard.protect(router.route("/api/*"), Access.PUBLIC)
         .handler(ctx -> Responses.sendError(ctx, ApiException.notFound("No such API route.")));
-      Dashboard.mount(router);
+      Dashboard.mount(router, services.links());
       return router;
     });
   }

@@ -6,6 +6,8 @@ import dev.runboard.config.DatabaseUrl;
 import dev.runboard.maintenance.RetentionVerticle;
 import dev.runboard.maintenance.SweeperVerticle;
 import dev.runboard.store.EmbeddedDatabase;
+import dev.runboard.store.FileStorage;
+import dev.runboard.store.FileStorages;
 import dev.runboard.store.MigrationVerticle;
 import dev.runboard.store.Pools;
 import dev.runboard.webhooks.WebhookVerticle;
@@ -30,10 +32,11 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One Runboard node: the embedded database (unless a URL is configured), Vert.x, and its start steps in order:
- * migrations, the configured first administrator, the stuck-run sweeper, the retention job, the webhook sender,
- * then HTTP (whose verticle wires the areas together). {@link #start} returns once the node listens;
- * {@link #stop} takes it down in the reverse order, letting in-flight requests finish first.
+ * One Runboard node: the embedded database (unless a URL is configured), Vert.x, the file storage (one per node,
+ * checked before anything else: reachable, and in a cluster shared), and its start steps in order: migrations, the
+ * configured first administrator, the stuck-run sweeper, the retention job, the webhook sender, then HTTP (whose
+ * verticle wires the areas together). {@link #start} returns once the node listens; {@link #stop} takes it down in
+ * the reverse order, letting in-flight requests finish first.
  */
 public final class Runboard {
 
@@ -43,15 +46,17 @@ public final class Runboard {
   private final Vertx vertx;
   private final EmbeddedDatabase embedded;
   private final AppConfig config;
+  private final FileStorage files;
   private final int port;
   private final int filesPort;
   private String httpDeployment;
 
-  private Runboard(Vertx vertx, EmbeddedDatabase embedded, AppConfig config, int port, int filesPort,
-                   String httpDeployment) {
+  private Runboard(Vertx vertx, EmbeddedDatabase embedded, AppConfig config, FileStorage files, int port,
+                   int filesPort, String httpDeployment) {
     this.vertx = vertx;
     this.embedded = embedded;
     this.config = config;
+    this.files = files;
     this.port = port;
     this.filesPort = filesPort;
     this.httpDeployment = httpDeployment;
@@ -68,15 +73,21 @@ public final class Runboard {
     }
     PrometheusMeterRegistry metrics = config.metricsEnabled()
       ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
-    Vertx vertx = createVertx(config, metrics);
+    HazelcastClusterManager cluster = config.clusterEnabled()
+      ? new HazelcastClusterManager(Clustering.hazelcast(config)) : null;
+    Vertx vertx = createVertx(config, metrics, cluster);
+    FileStorage files = null;
     try {
       AppConfig effective = config;
-      String httpDeployment = vertx.deployVerticle(new MigrationVerticle(), options(effective))
+      files = FileStorages.create(vertx, effective);
+      FileStorage storage = files;
+      String httpDeployment = storage.start(cluster)
+        .compose(checked -> vertx.deployVerticle(new MigrationVerticle(), options(effective)))
         .compose(migrated -> seedAdministrator(vertx, effective))
         .compose(seeded -> vertx.deployVerticle(new SweeperVerticle(), options(effective)))
-        .compose(sweeper -> vertx.deployVerticle(new RetentionVerticle(), options(effective)))
+        .compose(sweeper -> vertx.deployVerticle(new RetentionVerticle(storage), options(effective)))
         .compose(retention -> vertx.deployVerticle(new WebhookVerticle(), options(effective)))
-        .compose(webhooks -> vertx.deployVerticle(() -> new HttpVerticle(metrics),
+        .compose(webhooks -> vertx.deployVerticle(() -> new HttpVerticle(metrics, storage),
           options(effective).setInstances(effective.httpInstances())))
         .await();
       int port = (Integer) vertx.sharedData().getLocalMap(HttpVerticle.LOCAL_MAP).get(HttpVerticle.ACTUAL_PORT);
@@ -85,8 +96,9 @@ public final class Runboard {
       String host = displayHost(effective.httpHost());
       logger.info("Runboard listening on http://{}:{}/ (files on {}/)", host, port,
         effective.filesPublicUrl().isEmpty() ? "http://" + host + ":" + filesPort : effective.filesPublicUrl());
-      return new Runboard(vertx, embedded, effective, port, filesPort, httpDeployment);
+      return new Runboard(vertx, embedded, effective, storage, port, filesPort, httpDeployment);
     } catch (RuntimeException e) {
+      stopQuietly(files);
       closeQuietly(vertx, embedded);
       throw e;
     }
@@ -97,20 +109,20 @@ public final class Runboard {
     return Accounts.seedAdministrator(vertx, pool, config).eventually(pool::close);
   }
 
-  private static Vertx createVertx(AppConfig config, PrometheusMeterRegistry metrics) {
+  private static Vertx createVertx(AppConfig config, PrometheusMeterRegistry metrics,
+                                   HazelcastClusterManager cluster) {
     VertxOptions options = new VertxOptions();
     VertxBuilder builder = Vertx.builder();
     if (metrics != null) {
       options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
       builder.withMetrics(new MicrometerMetricsFactory(metrics));
     }
-    if (!config.clusterEnabled()) {
+    if (cluster == null) {
       return builder.with(options).build();
     }
     options.setEventBusOptions(new EventBusOptions().setHost(config.clusterHost())
       .setClusterPublicHost(config.clusterHost()).setPort(0));
-    Vertx vertx = builder.with(options).withClusterManager(new HazelcastClusterManager(Clustering.hazelcast(config)))
-      .buildClustered().await();
+    Vertx vertx = builder.with(options).withClusterManager(cluster).buildClustered().await();
     logger.info("Joined cluster '{}' as {}:{}", config.clusterName(), config.clusterHost(), config.clusterPort());
     return vertx;
   }
@@ -140,6 +152,11 @@ public final class Runboard {
     return config;
   }
 
+  /** The node's file storage (started). */
+  public FileStorage files() {
+    return files;
+  }
+
   /**
    * Completes, with the reason, when the node cannot go on: its embedded database died and could not be brought
    * back. Never completes with an external database (the pool reconnects when that one is back).
@@ -149,8 +166,8 @@ public final class Runboard {
   }
 
   /**
-   * Stops accepting connections, waits (up to {@code http.shutdownTimeout}) for in-flight requests, closes the
-   * pool and Vert.x, then stops the embedded database. Blocking; safe to call twice.
+   * Stops accepting connections, waits (up to {@code http.shutdownTimeout}) for in-flight requests, stops the file
+   * storage, closes the pool and Vert.x, then stops the embedded database. Blocking; safe to call twice.
    */
   public synchronized void stop() {
     if (httpDeployment != null) {
@@ -162,8 +179,20 @@ public final class Runboard {
         logger.warn("HTTP server did not stop cleanly: {}", e.toString());
       }
       httpDeployment = null;
+      stopQuietly(files);
       closeQuietly(vertx, embedded);
       logger.info("Runboard stopped");
+    }
+  }
+
+  private static void stopQuietly(FileStorage files) {
+    if (files == null) {
+      return;
+    }
+    try {
+      files.stop().await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      logger.warn("File storage did not stop cleanly: {}", e.toString());
     }
   }
 

@@ -55,7 +55,7 @@ class AccessMatrixTest {
   static void start(Vertx vertx) throws Exception {
     node = Runboard.start(TestDatabase.config(new JsonObject()));
     api = new ApiClient(vertx, node.port());
-    Services services = Services.create(vertx, node.config(), null).await();
+    Services services = Services.create(vertx, node.config(), null, node.files()).await();
     try {
       Router router = HttpVerticle.router(services).await();
       routes = List.copyOf(router.getRoutes());

@@ -12,21 +12,27 @@ import io.vertx.ext.web.handler.StaticHandler;
  * links load the app. Mounted last, after every API route.
  *
  * <p>Every response here carries a strict {@code Content-Security-Policy} (scripts, styles and connections from
- * this origin only, no inline code, no framing) and {@code X-Content-Type-Options: nosniff}; stored files under
- * {@code /api/files} have their own sandbox policy.
+ * this origin only, no inline code, no framing; images and media also from the files origin that this client's
+ * file links name, for the screenshots and videos shown inline) and {@code X-Content-Type-Options: nosniff};
+ * stored files have their own policy on the files origin.
  */
 public final class Dashboard {
 
-  static final String POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+  /** The policy, with the files origin after {@code img-src} and {@code media-src}. */
+  static String policy(String filesOrigin) {
+    return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: " + filesOrigin
+      + "; media-src " + filesOrigin + "; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+      + "form-action 'self'; object-src 'none'";
+  }
+
   private static final String WEBROOT = "webroot";
   private static final String INDEX = WEBROOT + "/index.html";
 
   private Dashboard() {
   }
 
-  public static void mount(Router router) {
-    router.route().handler(Dashboard::securityHeaders);
+  public static void mount(Router router, FileUrls files) {
+    router.route().handler(ctx -> securityHeaders(ctx, files));
     // WebJars are versioned in their paths: cached for a long time.
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars")
       .setCachingEnabled(true).setMaxAgeSeconds(365L * 24 * 3600));
@@ -36,9 +42,10 @@ public final class Dashboard {
     router.route().handler(Dashboard::singlePage);
   }
 
-  private static void securityHeaders(RoutingContext ctx) {
+  private static void securityHeaders(RoutingContext ctx, FileUrls files) {
     ctx.response()
-      .putHeader("Content-Security-Policy", POLICY)
+      .putHeader("Content-Security-Policy",
+        policy(files.origin(ctx.request().scheme(), ctx.request().getHeader("Host"))))
       .putHeader("X-Content-Type-Options", "nosniff")
       .putHeader("Referrer-Policy", "same-origin")
       .putHeader("X-Frame-Options", "DENY");

@@ -25,6 +25,7 @@ public final class FileUrls implements FileLinks {
 
   static final String PREFIX = "/api/files/";
   static final String CAPABILITY_PREFIX = "/c/";
+  static final String VIEWER_PREFIX = "/v/";
 
   private final FileCapabilities capabilities;
   private final String configuredOrigin;
@@ -60,6 +61,17 @@ public final class FileUrls implements FileLinks {
     return new ForOrigin(this, origin(scheme, host));
   }
 
+  @Override
+  public Link traceViewer(long viewerId) {
+    return traceViewer(viewerId, origin(null, null));
+  }
+
+  private Link traceViewer(long viewerId, String origin) {
+    FileCapabilities.Capability capability = capabilities.signTraceViewer(viewerId);
+    return new Link(origin + VIEWER_PREFIX + capability.token() + "/" + viewerId + "/",
+      capability.expiresAt().toString());
+  }
+
   /** Links on one files origin; equal when the origin is. */
   private record ForOrigin(FileUrls urls, String origin) implements FileLinks {
 
@@ -71,6 +83,11 @@ public final class FileUrls implements FileLinks {
     @Override
     public FileLinks forClient(String scheme, String host) {
       return urls.forClient(scheme, host);
+    }
+
+    @Override
+    public Link traceViewer(long viewerId) {
+      return urls.traceViewer(viewerId, origin);
     }
   }
 

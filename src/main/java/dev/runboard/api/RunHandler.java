@@ -3,6 +3,7 @@ package dev.runboard.api;
 import dev.runboard.bus.EventPublisher;
 import dev.runboard.model.FileLinks;
 import dev.runboard.model.RunEvent.RunUpdate;
+import dev.runboard.model.RunFile;
 import dev.runboard.model.RunStatus;
 import dev.runboard.store.FileStorage;
 import dev.runboard.store.Sql;
@@ -137,8 +138,23 @@ final class RunHandler {
         }
         JsonArray runFiles = new JsonArray();
         FileLinks client = links.forClient(ctx.request().scheme(), ctx.request().getHeader("Host"));
-        artifacts.forEach(row -> runFiles.add(JsonObject.mapFrom(client.link(StoreRows.artifact(row).toFile()))));
-        Responses.sendJson(ctx, 200, ApiRows.runDetail(run.iterator().next(), runFiles));
+        boolean traces = false;
+        for (Row row : artifacts) {
+          RunFile file = StoreRows.artifact(row).toFile();
+          traces |= "trace".equals(file.kind());
+          runFiles.add(JsonObject.mapFrom(client.link(file)));
+        }
+        Row detail = run.iterator().next();
+        JsonObject answer = ApiRows.runDetail(detail, runFiles);
+        Long viewerId = detail.getLong("trace_viewer_id");
+        if (traces && viewerId != null) {
+          FileLinks.Link viewer = client.traceViewer(viewerId);
+          answer.put("traceViewer", new JsonObject().put("version", detail.getString("trace_viewer_version"))
+            .put("url", viewer.url()).put("expiresAt", viewer.expiresAt()));
+        } else {
+          answer.putNull("traceViewer");
+        }
+        Responses.sendJson(ctx, 200, answer);
       })
       .onFailure(ctx::fail);
   }

@@ -50,6 +50,8 @@ public final class FileCapabilities {
   private static final int TOKEN_BYTES = 1 + 8 + 4 + MAC_BYTES;
   private static final int TOKEN_CHARS = (TOKEN_BYTES * 8 + 5) / 6;
   private static final byte[] DOMAIN = "runboard-file".getBytes(StandardCharsets.US_ASCII);
+  /** Trace viewers are signed in a domain of their own: no file's capability opens a viewer, and the reverse. */
+  private static final byte[] VIEWER_DOMAIN = "runboard-trace-viewer".getBytes(StandardCharsets.US_ASCII);
   private static final SecureRandom random = new SecureRandom();
 
   /** A capability and when it stops working. */
@@ -97,11 +99,25 @@ public final class FileCapabilities {
 
   /** A capability for reading the artifact, valid for {@code files.urlTtl} at least. */
   public Capability sign(long artifactId) {
+    return sign(DOMAIN, artifactId);
+  }
+
+  /** A capability for reading the trace viewer's entries, valid for {@code files.urlTtl} at least. */
+  public Capability signTraceViewer(long viewerId) {
+    return sign(VIEWER_DOMAIN, viewerId);
+  }
+
+  /** As {@link #verify}, for a trace viewer's capability. */
+  public Future<Instant> verifyTraceViewer(String token, long viewerId) {
+    return verify(VIEWER_DOMAIN, token, viewerId);
+  }
+
+  private Capability sign(byte[] domain, long artifactId) {
     Keys current = keys;
     long now = clock.instant().getEpochSecond();
     long expiry = ((now + ttlSeconds + stepSeconds - 1) / stepSeconds) * stepSeconds;
     ByteBuffer token = ByteBuffer.allocate(TOKEN_BYTES).put(VERSION).putLong(expiry).putInt(current.signing());
-    token.put(mac(current.verifying().get(current.signing()), artifactId, expiry, current.signing()));
+    token.put(mac(domain, current.verifying().get(current.signing()), artifactId, expiry, current.signing()));
     return new Capability(Base64.getUrlEncoder().withoutPadding().encodeToString(token.array()),
       Instant.ofEpochSecond(expiry));
   }
@@ -111,6 +127,10 @@ public final class FileCapabilities {
    * another artifact, expired, or signed by a key that is retired or unknown (after reloading the keys once).
    */
   public Future<Instant> verify(String token, long artifactId) {
+    return verify(DOMAIN, token, artifactId);
+  }
+
+  private Future<Instant> verify(byte[] domain, String token, long artifactId) {
     if (token == null || token.length() != TOKEN_CHARS) {
       return Future.succeededFuture();
     }
@@ -131,14 +151,14 @@ public final class FileCapabilities {
       return Future.succeededFuture();
     }
     if (!keys.verifying().containsKey(keyId) && mayReloadForUnknownKey()) {
-      return reload().otherwiseEmpty().map(v -> check(artifactId, expiry, keyId, presented));
+      return reload().otherwiseEmpty().map(v -> check(domain, artifactId, expiry, keyId, presented));
     }
-    return Future.succeededFuture(check(artifactId, expiry, keyId, presented));
+    return Future.succeededFuture(check(domain, artifactId, expiry, keyId, presented));
   }
 
-  private Instant check(long artifactId, long expiry, int keyId, byte[] presented) {
+  private Instant check(byte[] domain, long artifactId, long expiry, int keyId, byte[] presented) {
     SecretKeySpec key = keys.verifying().get(keyId);
-    return key != null && MessageDigest.isEqual(mac(key, artifactId, expiry, keyId), presented)
+    return key != null && MessageDigest.isEqual(mac(domain, key, artifactId, expiry, keyId), presented)
       ? Instant.ofEpochSecond(expiry) : null;
   }
 
@@ -192,11 +212,11 @@ public final class FileCapabilities {
     return Buffer.buffer(secret);
   }
 
-  private static byte[] mac(SecretKeySpec key, long artifactId, long expiry, int keyId) {
+  private static byte[] mac(byte[] domain, SecretKeySpec key, long artifactId, long expiry, int keyId) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(key);
-      mac.update(DOMAIN);
+      mac.update(domain);
       mac.update(ByteBuffer.allocate(1 + 8 + 8 + 4).put(VERSION).putLong(artifactId).putLong(expiry).putInt(keyId)
         .array());
       return mac.doFinal();

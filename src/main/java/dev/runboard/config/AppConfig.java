@@ -63,6 +63,14 @@ public final class AppConfig {
   public static final String INGEST_MAX_ARCHIVE_ENTRY_BYTES = "ingest.maxArchiveEntryBytes";
   public static final String INGEST_MAX_ARCHIVE_ENTRIES = "ingest.maxArchiveEntries";
   public static final String STORAGE_DIR = "storage.dir";
+  public static final String STORAGE_KIND = "storage.kind";
+  public static final String STORAGE_S3_ENDPOINT = "storage.s3.endpoint";
+  public static final String STORAGE_S3_BUCKET = "storage.s3.bucket";
+  public static final String STORAGE_S3_REGION = "storage.s3.region";
+  public static final String STORAGE_S3_ACCESS_KEY = "storage.s3.accessKey";
+  public static final String STORAGE_S3_SECRET_KEY = "storage.s3.secretKey";
+  public static final String STORAGE_S3_PATH_STYLE = "storage.s3.pathStyle";
+  public static final String STORAGE_S3_PREFIX = "storage.s3.prefix";
   public static final String RUNS_IDLE_TIMEOUT = "runs.idleTimeout";
   public static final String RUNS_SWEEP_INTERVAL = "runs.sweepInterval";
   public static final String RUNS_FILES_GRACE = "runs.filesGrace";
@@ -143,7 +151,22 @@ public final class AppConfig {
     new Key(INGEST_MAX_ARCHIVE_ENTRY_BYTES, Type.SIZE, "200MiB", "Largest entry of an uploaded report archive "
       + "(counted while extracting)"),
     new Key(INGEST_MAX_ARCHIVE_ENTRIES, Type.ENTRIES, 20000, "Most entries in one uploaded report archive"),
+    new Key(STORAGE_KIND, Type.STORAGE_KIND, "filesystem", "Where uploaded files live: `filesystem` (in "
+      + "`storage.dir`; with several nodes, a mount they all share) or `s3` (an S3-compatible object store)"),
     new Key(STORAGE_DIR, Type.OPTIONAL_PATH, "", "Directory for uploaded files; empty: `<data.dir>/files`"),
+    new Key(STORAGE_S3_ENDPOINT, Type.URL, "", "S3 endpoint (e.g. `http://minio.internal:9000`); empty: AWS S3 in "
+      + "`storage.s3.region`"),
+    new Key(STORAGE_S3_BUCKET, Type.BUCKET, "", "Bucket for uploaded files (it must exist); required with "
+      + "`storage.kind` `s3`"),
+    new Key(STORAGE_S3_REGION, Type.REGION, "us-east-1", "Region that requests are signed for (most "
+      + "S3-compatible stores accept any)"),
+    new Key(STORAGE_S3_ACCESS_KEY, Type.STRING, "", "Access key id; empty, with an empty secret key: the AWS SDK's "
+      + "default credentials (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, `~/.aws`, an instance or task role)"),
+    new Key(STORAGE_S3_SECRET_KEY, Type.STRING, "", "Secret access key; set it through the environment"),
+    new Key(STORAGE_S3_PATH_STYLE, Type.BOOL, true, "Path-style requests (`<endpoint>/<bucket>/<key>`, as MinIO "
+      + "and most S3-compatible stores expect); false: virtual-hosted style (`<bucket>.<endpoint host>`)"),
+    new Key(STORAGE_S3_PREFIX, Type.KEY_PREFIX, "", "Prefix of every key in the bucket (e.g. `runboard` stores "
+      + "`runboard/runs/…`); empty: none"),
     new Key(RUNS_IDLE_TIMEOUT, Type.DURATION, "1h", "A running run that receives nothing for this long is "
       + "interrupted"),
     new Key(RUNS_SWEEP_INTERVAL, Type.DURATION, "5m", "How often each node looks for such stuck runs"),
@@ -331,6 +354,40 @@ public final class AppConfig {
   public Path storageDir() {
     String dir = json.getString(STORAGE_DIR);
     return dir.isEmpty() ? dataDir().resolve("files") : Path.of(dir);
+  }
+
+  /** {@code storage.kind}: {@code filesystem} or {@code s3}. */
+  public String storageKind() {
+    return json.getString(STORAGE_KIND);
+  }
+
+  public String s3Endpoint() {
+    return json.getString(STORAGE_S3_ENDPOINT);
+  }
+
+  public String s3Bucket() {
+    return json.getString(STORAGE_S3_BUCKET);
+  }
+
+  public String s3Region() {
+    return json.getString(STORAGE_S3_REGION);
+  }
+
+  public String s3AccessKey() {
+    return json.getString(STORAGE_S3_ACCESS_KEY);
+  }
+
+  public String s3SecretKey() {
+    return json.getString(STORAGE_S3_SECRET_KEY);
+  }
+
+  public boolean s3PathStyle() {
+    return json.getBoolean(STORAGE_S3_PATH_STYLE);
+  }
+
+  /** {@code storage.s3.prefix} without leading or trailing slashes; empty for none. */
+  public String s3Prefix() {
+    return json.getString(STORAGE_S3_PREFIX);
   }
 
   public long runIdleTimeoutMs() {
@@ -542,6 +599,7 @@ public final class AppConfig {
     }
     checkAdministrator(json, raw);
     checkFiles(json, raw);
+    checkS3(json, raw);
     return new AppConfig(json);
   }
 
@@ -583,6 +641,24 @@ public final class AppConfig {
     }
   }
 
+  /** S3 storage needs a bucket; credentials come as a pair or not at all. The secret key is never echoed. */
+  private static void checkS3(JsonObject json, Map<String, Source> raw) {
+    if ("s3".equals(json.getString(STORAGE_KIND)) && json.getString(STORAGE_S3_BUCKET).isEmpty()) {
+      throw new ConfigException(STORAGE_S3_BUCKET + " (" + originOf(raw, STORAGE_S3_BUCKET) + ") must be set when "
+        + STORAGE_KIND + " is s3, got ''");
+    }
+    boolean accessKey = !json.getString(STORAGE_S3_ACCESS_KEY).isEmpty();
+    boolean secretKey = !json.getString(STORAGE_S3_SECRET_KEY).isEmpty();
+    if (accessKey && !secretKey) {
+      throw new ConfigException(STORAGE_S3_SECRET_KEY + " (" + originOf(raw, STORAGE_S3_SECRET_KEY) + ") must be set "
+        + "when " + STORAGE_S3_ACCESS_KEY + " is, got ''");
+    }
+    if (secretKey && !accessKey) {
+      throw new ConfigException(STORAGE_S3_ACCESS_KEY + " (" + originOf(raw, STORAGE_S3_ACCESS_KEY) + ") must be set "
+        + "when " + STORAGE_S3_SECRET_KEY + " is, got ''");
+    }
+  }
+
   private static String originOf(Map<String, Source> raw, String key) {
     return raw.containsKey(key) ? raw.get(key).origin() : "default";
   }
@@ -619,7 +695,12 @@ public final class AppConfig {
     ORIGIN(Type::origin),
     DB_URL(Type::dbUrl),
     PATH(Type::path),
-    OPTIONAL_PATH(v -> String.valueOf(v).trim().isEmpty() ? "" : path(v));
+    OPTIONAL_PATH(v -> String.valueOf(v).trim().isEmpty() ? "" : path(v)),
+    STORAGE_KIND(v -> matching(v, "filesystem|s3", "must be filesystem or s3")),
+    BUCKET(v -> String.valueOf(v).trim().isEmpty() ? "" : matching(v, "[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]",
+      "must be a bucket name: 3 to 63 letters, digits, '.', '_' or '-'")),
+    REGION(v -> matching(v, "[A-Za-z0-9_-]{1,64}", "must be a region name such as us-east-1")),
+    KEY_PREFIX(Type::keyPrefix);
 
     private static final Pattern SIZE_PATTERN = Pattern.compile("(\\d{1,11})\\s*(KiB|MiB|GiB)?");
     private static final Pattern DURATION_PATTERN = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)?");
@@ -732,6 +813,24 @@ public final class AppConfig {
       } catch (RuntimeException e) {
         throw new IllegalArgumentException("must be a directory path");
       }
+    }
+
+    /** Slash-separated segments of letters, digits, {@code . _ -} (not {@code .} or {@code ..}), outer slashes dropped. */
+    private static Object keyPrefix(Object value) {
+      String s = String.valueOf(value).trim().replaceAll("^/+|/+$", "");
+      if (s.isEmpty()) {
+        return "";
+      }
+      for (String segment : s.split("/", -1)) {
+        if (!segment.matches("[A-Za-z0-9._-]{1,100}") || segment.equals(".") || segment.equals("..")) {
+          throw new IllegalArgumentException("must be a key prefix such as runboard or teams/web: segments of "
+            + "letters, digits, '.', '_' or '-' separated by '/'");
+        }
+      }
+      if (s.length() > 200) {
+        throw new IllegalArgumentException("must be a key prefix of at most 200 characters");
+      }
+      return s;
     }
 
     static int integer(Object value, int min, int max) {

@@ -32,7 +32,9 @@ import java.util.regex.Pattern;
  * and all it serves. {@code GET} or {@code HEAD /c/<capability>/<artifactId>/<entry path>}: the capability (see
  * {@link FileCapabilities}) grants reading that artifact until it expires; for a report, every entry under it (its
  * {@code index.html} by default), so that the report's relative links stay under the same capability; for a single
- * file, its own name. No credentials, no cookies (none set, none read), no API, no dashboard.
+ * file, its own name. {@code /v/<capability>/<viewerId>/<entry path>}: a trace viewer's entries (see
+ * {@link dev.runboard.store.TraceViewer}), as a report's. No credentials, no cookies (none set, none read), no
+ * API, no dashboard.
  *
  * <p>Answers: the bytes (single {@code Range} requests: 206, or 416 when unsatisfiable), or 400 (bad id or path),
  * 403 (a capability that is malformed, forged, for another artifact, expired or signed by a retired key: a short
@@ -81,6 +83,9 @@ public final class FileServer {
     // Files, by capability
     router.route("/c/:capability/:artifactId").handler(this::serve);
     router.route("/c/:capability/:artifactId/*").handler(this::serve);
+    // Trace viewers, by capability: served as report entries
+    router.route("/v/:capability/:viewerId").handler(this::serveViewer);
+    router.route("/v/:capability/:viewerId/*").handler(this::serveViewer);
     router.route().handler(ctx -> ctx.fail(ApiException.notFound("No such file.")));
     return router;
   }
@@ -122,6 +127,38 @@ public final class FileServer {
           return ctx.response().setStatusCode(302).putHeader("Location", id + "/").end();
         }
         return resolve(artifact, rest).compose(target -> send(ctx, target, expiry));
+      });
+    }).onFailure(ctx::fail);
+  }
+
+  /**
+   * A trace viewer's entry ({@code index.html} by default): its capability is of the viewer's own domain, and it is
+   * served exactly as a report's entry, so that its service worker (registered from the viewer's folder) may read
+   * traces from {@code /c/…} URLs of the same origin.
+   */
+  private void serveViewer(RoutingContext ctx) {
+    HttpMethod method = ctx.request().method();
+    if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+      ctx.response().putHeader("Allow", "GET, HEAD");
+      throw new ApiException(405, "method_not_allowed", "Files are read with GET or HEAD.", null);
+    }
+    Long id = Guard.parseId(ctx.pathParam("viewerId"));
+    if (id == null) {
+      throw ApiException.validation("viewerId", "The viewer id must be a positive integer.");
+    }
+    String rest = EntryPaths.relative(EntryPaths.decode(ctx.pathParam("*") == null ? "" : ctx.pathParam("*")));
+    capabilities.verifyTraceViewer(ctx.pathParam("capability"), id).compose(expiry -> {
+      if (expiry == null) {
+        return sendForbidden(ctx);
+      }
+      return store.findTraceViewer(id).compose(viewer -> {
+        if (viewer == null) {
+          throw ApiException.notFound("No such trace viewer.");
+        }
+        if (rest.isEmpty() && !ctx.request().path().endsWith("/")) {
+          return ctx.response().setStatusCode(302).putHeader("Location", id + "/").end();
+        }
+        return resolve(viewer.asArtifact(), rest).compose(target -> send(ctx, target, expiry));
       });
     }).onFailure(ctx::fail);
   }

@@ -48,7 +48,7 @@ public class RetentionVerticle extends VerticleBase {
 
   private Pool pool;
   private Sql<RetentionQuery> sql;
-  private FileStorage files;
+  private final FileStorage files;
   private EventPublisher events;
   private int runsDays;
   private int keepRuns;
@@ -70,6 +70,11 @@ public class RetentionVerticle extends VerticleBase {
     }
   }
 
+  /** @param files the node's file storage (the node starts and stops it) */
+  public RetentionVerticle(FileStorage files) {
+    this.files = files;
+  }
+
   @Override
   public Future<?> start() {
     AppConfig config = AppConfig.from(config());
@@ -78,7 +83,6 @@ public class RetentionVerticle extends VerticleBase {
     filesDays = config.retentionFilesDays();
     batchSize = config.retentionBatchSize();
     pool = Pools.shared(vertx, config);
-    files = FileStorage.of(vertx, config);
     events = new EventPublisher(vertx.eventBus());
     long interval = config.retentionIntervalMs();
     return Sql.load(vertx, RetentionQuery.class).compose(loaded -> {

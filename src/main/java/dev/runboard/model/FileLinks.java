@@ -6,8 +6,20 @@ package dev.runboard.model;
  */
 public interface FileLinks {
 
+  /** A signed URL and when it stops working. */
+  record Link(String url, String expiresAt) {
+  }
+
   /** The file with its {@code url} and {@code expiresAt} set. */
   RunFile link(RunFile file);
+
+  /**
+   * The signed URL of a trace viewer's folder ({@code <files origin>/v/<capability>/<id>/}); links that only sign
+   * files (in tests) have none.
+   */
+  default Link traceViewer(long viewerId) {
+    throw new UnsupportedOperationException("these links do not sign trace viewers");
+  }
 
   /**
    * The links for a client whose request reached this node with {@code scheme} and {@code Host} header

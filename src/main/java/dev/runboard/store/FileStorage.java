@@ -1,9 +1,8 @@
 package dev.runboard.store;
 
-import dev.runboard.config.AppConfig;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.core.streams.ReadStream;
 
 import java.nio.file.Path;
@@ -16,19 +15,14 @@ import java.nio.file.Path;
  * {@link StoredArtifact#storagePath() storage path} (the key under which the storage keeps it) is chosen by
  * {@link #pathOf}: {@code runs/<runId>/reports/<id>/} for reports, {@code runs/<runId>/attachments/<id>/} for
  * attempt files, followed by the file's name for single files, so that deleting a run is deleting one prefix.
+ *
+ * <p>One instance per node ({@link FileStorages#create}), {@link #start started} before the node serves and
+ * {@link #stop stopped} after. Implementations: {@link FilesystemStorage}, {@link S3Storage}.
  */
 public interface FileStorage {
 
   /** A readable file: an artifact's file or one entry of its archive. */
   record Entry(String key, String name, long size) {
-  }
-
-  /**
-   * The storage the configuration names; every user of stored files (the HTTP areas, the retention job) opens it
-   * here, so that they all see the same files.
-   */
-  static FileStorage of(Vertx vertx, AppConfig config) {
-    return new FilesystemStorage(vertx, config.storageDir());
   }
 
   /** The storage path of a new artifact. */
@@ -47,6 +41,17 @@ public interface FileStorage {
     }
     return safe.isEmpty() ? "file" : safe;
   }
+
+  /**
+   * Checks, before the node serves, that it can use the storage, and in a cluster that it shares it with the
+   * other nodes; a failed future stops the start with a message naming the storage.
+   *
+   * @param cluster the cluster this node joined, or null when it runs alone
+   */
+  Future<Void> start(ClusterManager cluster);
+
+  /** Releases what {@link #start} and the storage hold (clients, threads, this node's marks). */
+  Future<Void> stop();
 
   /**
    * Stores an artifact's content from the local disk: a file, or, for an archive, the folder its entries were

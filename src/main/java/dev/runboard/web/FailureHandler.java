@@ -1,5 +1,6 @@
 package dev.runboard.web;
 
+import dev.runboard.store.StorageUnavailableException;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -15,8 +16,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The one failure handler of every router: renders any failure as the protocol's JSON error body.
- * A client's mistake keeps its 4xx; a database that cannot be reached (down, restarting, shutting down) is a 503
- * {@code unavailable} with {@code Retry-After}; anything unexpected is logged with the request line and answered
+ * A client's mistake keeps its 4xx; a database that cannot be reached (down, restarting, shutting down), or a file
+ * store that cannot be reached, is a 503 {@code unavailable} with {@code Retry-After}; anything unexpected is logged with the request line and answered
  * with a plain 500 {@code internal}, never with a stack trace. {@link #malformedTarget} answers the requests the
  * router cannot even match (a path or query that is not validly percent-encoded).
  */
@@ -42,6 +43,10 @@ public final class FailureHandler implements Handler<RoutingContext> {
       error = fromStatus(http.getStatusCode());
     } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       error = fromStatus(ctx.statusCode());
+    } else if (failure instanceof StorageUnavailableException storage) {
+      logger.warn("{} {}: {}", ctx.request().method(), ctx.request().path(), storage.getMessage());
+      ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
+      error = new ApiException(503, "unavailable", "The file storage is unavailable; try again shortly.", null);
     } else if (databaseUnavailable(failure)) {
       logger.debug("{} {}: database unavailable: {}", ctx.request().method(), ctx.request().path(),
         failure.toString());

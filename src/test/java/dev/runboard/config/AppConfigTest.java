@@ -118,7 +118,15 @@ class AppConfigTest {
     "files.publicUrl|https://user@files.example.com",
     "files.urlTtl|0s",
     "files.urlTtl|500ms",
-    "files.urlTtl|8d"
+    "files.urlTtl|8d",
+    "storage.kind|nfs",
+    "storage.s3.endpoint|s3.example.com",
+    "storage.s3.bucket|ab",
+    "storage.s3.bucket|no spaces",
+    "storage.s3.region|''",
+    "storage.s3.pathStyle|sometimes",
+    "storage.s3.prefix|a/../b",
+    "storage.s3.prefix|with space"
   })
   void badValueNamesTheKey(String key, String value) {
     assertThatThrownBy(() -> AppConfig.of(new JsonObject().put(key, value)))
@@ -213,6 +221,42 @@ class AppConfigTest {
   }
 
   @Test
+  @DisplayName("files are stored on the file system unless storage.kind is s3, which needs a bucket and paired keys")
+  void storage() {
+    AppConfig defaults = AppConfig.of(new JsonObject());
+    assertThat(defaults.storageKind()).isEqualTo("filesystem");
+    assertThat(defaults.storageDir()).isEqualTo(Path.of("./data", "files"));
+    assertThat(defaults.s3Region()).isEqualTo("us-east-1");
+    assertThat(defaults.s3PathStyle()).isTrue();
+    assertThat(defaults.s3Prefix()).isEmpty();
+    AppConfig s3 = AppConfig.load(Map.of("RUNBOARD_STORAGE_KIND", "s3",
+      "RUNBOARD_STORAGE_S3_ENDPOINT", "http://minio.internal:9000/",
+      "RUNBOARD_STORAGE_S3_BUCKET", "runboard-files",
+      "RUNBOARD_STORAGE_S3_ACCESS_KEY", "AKIA0000",
+      "RUNBOARD_STORAGE_S3_SECRET_KEY", "very secret",
+      "RUNBOARD_STORAGE_S3_PATH_STYLE", "false",
+      "RUNBOARD_STORAGE_S3_PREFIX", "/teams/web/"), new Properties());
+    assertThat(s3.storageKind()).isEqualTo("s3");
+    assertThat(s3.s3Endpoint()).isEqualTo("http://minio.internal:9000");
+    assertThat(s3.s3Bucket()).isEqualTo("runboard-files");
+    assertThat(s3.s3AccessKey()).isEqualTo("AKIA0000");
+    assertThat(s3.s3SecretKey()).isEqualTo("very secret");
+    assertThat(s3.s3PathStyle()).isFalse();
+    assertThat(s3.s3Prefix()).isEqualTo("teams/web");
+
+    assertThatThrownBy(() -> AppConfig.of(new JsonObject().put("storage.kind", "s3")))
+      .isInstanceOf(ConfigException.class).hasMessageStartingWith("storage.s3.bucket (default) must be set");
+    assertThatThrownBy(() -> AppConfig.load(Map.of("RUNBOARD_STORAGE_S3_ACCESS_KEY", "AKIA0000"), new Properties()))
+      .isInstanceOf(ConfigException.class)
+      .hasMessageStartingWith("storage.s3.secretKey (default) must be set when storage.s3.accessKey is");
+    assertThatThrownBy(() -> AppConfig.load(Map.of("RUNBOARD_STORAGE_S3_SECRET_KEY", "very secret"),
+      new Properties()))
+      .isInstanceOf(ConfigException.class)
+      .hasMessageStartingWith("storage.s3.accessKey (default) must be set when storage.s3.secretKey is")
+      .hasMessageNotContaining("very secret");
+  }
+
+  @Test
   @DisplayName("an unknown key is refused rather than silently ignored")
   void unknownKey() {
     assertThatThrownBy(() -> AppConfig.of(new JsonObject().put("http.prot", 1)))
@@ -273,7 +317,8 @@ class AppConfigTest {
   void envNames() {
     assertThat(AppConfig.KEYS).extracting(AppConfig.Key::envName)
       .contains("RUNBOARD_HTTP_PORT", "RUNBOARD_HTTP_PUBLIC_URL", "RUNBOARD_DB_URL", "RUNBOARD_DATA_DIR",
-        "RUNBOARD_DB_EMBEDDED_PORT");
+        "RUNBOARD_DB_EMBEDDED_PORT", "RUNBOARD_STORAGE_S3_ACCESS_KEY", "RUNBOARD_STORAGE_S3_SECRET_KEY",
+        "RUNBOARD_STORAGE_S3_PATH_STYLE");
   }
 
   @Test

@@ -8,7 +8,10 @@ import dev.runboard.config.DatabaseUrl;
 import dev.runboard.Multipart;
 import dev.runboard.files.FileFixtures.StartedRun;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.junit.jupiter.api.DisplayName;
@@ -92,6 +95,11 @@ class FilesOriginIT {
       assertThat(scalar(db, "SELECT count(*) FROM artifacts WHERE run_id = ? AND kind = 'trace'", runId))
         .as("a trace per attempt: 2 tests, the failing one retried, in 2 projects").isEqualTo(6);
 
+      // The reporter sent the trace viewer of its playwright-core once; a run with a trace and no HTML report.
+      assertThat(scalar(db, "SELECT count(*) FROM trace_viewers WHERE version = ?", "1.65.1"))
+        .as("the trace viewer of the fixture's Playwright, uploaded by the reporter").isEqualTo(1);
+      long noReportRunId = runWithoutReport(vertx, node, runId, reporterKey, TestUsers.apiKey(db, "viewer"));
+
       // A hostile report, attached like any other to a run of its own.
       WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
         .setDefaultPort(node.port()));
@@ -110,19 +118,24 @@ class FilesOriginIT {
       browser.put("BASE_URL", origin);
       browser.put("RUN_ID", Long.toString(runId));
       browser.put("HOSTILE_RUN_ID", Long.toString(hostile.runId()));
+      browser.put("NO_REPORT_RUN_ID", Long.toString(noReportRunId));
       browser.put("SHORT_TTL_URL", "http://127.0.0.1:" + shortLived.port());
       browser.put("ADMIN_USERNAME", ADMIN);
       browser.put("ADMIN_PASSWORD", PASSWORD);
       browser.put("CHROMIUM_PATH", chromium);
       browser.put("CI", "1");
+      // Screenshots of the run page with inline media (1440/390 px, light/dark), e.g. for docs/images.
+      if (System.getenv("RUNBOARD_SCREENSHOT_DIR") != null) {
+        browser.put("SCREENSHOT_DIR", System.getenv("RUNBOARD_SCREENSHOT_DIR"));
+      }
       Run specs = run(E2E, browser, work, "npx", "playwright", "test", "--config", "files.config.js");
       assertThat(specs.exitCode()).as(specs.output()).isZero();
-      assertThat(specs.output()).contains("6 passed");
+      assertThat(specs.output()).contains("8 passed");
 
       // Server side: the hostile report made no key, ended no session.
       assertThat(scalar(db, "SELECT count(*) FROM api_keys WHERE name LIKE ?", "stolen%")).isZero();
       assertThat(scalar(db, "SELECT count(*) FROM sessions"))
-        .as("one session per sign-in of the 6 specs: the hostile logouts ended none").isEqualTo(6);
+        .as("one session per sign-in of the 8 specs: the hostile logouts ended none").isEqualTo(8);
     } finally {
       vertx.close().await();
       if (shortLived != null) {
@@ -133,6 +146,54 @@ class FilesOriginIT {
   }
 
   private record Run(int exitCode, String output) {
+  }
+
+  /**
+   * A streamed run of its own with a failing attempt of "adds an item", its trace and screenshot (the bytes of the
+   * fixture run's files of that test) and no report; its id.
+   */
+  private static long runWithoutReport(Vertx vertx, Runboard node, long runId, String reporterKey, String viewerKey) {
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+      .setDefaultPort(node.port()));
+    JsonObject run = client.get("/api/test-runs/" + runId).bearerTokenAuthentication(viewerKey).send().await()
+      .bodyAsJsonObject();
+    Map<String, byte[]> bytes = new HashMap<>();
+    for (String kind : List.of("trace", "screenshot")) {
+      JsonObject file = run.getJsonArray("files").stream().map(JsonObject.class::cast)
+        .filter(f -> kind.equals(f.getString("kind")) && f.getJsonObject("attempt") != null
+          && f.getJsonObject("attempt").getJsonArray("titlePath").contains("adds an item"))
+        .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " of 'adds an item' in " + run.encode()));
+      bytes.put(kind, WebClient.create(vertx).getAbs(file.getString("url")).send().await().body().getBytes());
+    }
+    StartedRun started = FileFixtures.startRun(client, reporterKey, "no-report-" + UUID.randomUUID());
+    JsonObject attempt = new JsonObject().put("type", "complete").put("title", "adds an item")
+      .put("titlePath", new JsonArray().add("cart").add("adds an item")).put("playwrightProject", "chromium")
+      .put("location", "tests/shop.spec.js:5:5").put("retry", 0).put("status", "failed").put("duration", 812)
+      .put("error", new JsonObject().put("message", "Error: expect(locator).toHaveText(expected) failed"));
+    HttpResponse<Buffer> events = client.post("/api/test-runs/" + started.runId() + "/events")
+      .putHeader("X-Stream-Token", started.token())
+      .sendJsonObject(new JsonObject().put("testCases", new JsonArray().add(attempt))).await();
+    assertThat(events.statusCode()).as(events.bodyAsString()).isEqualTo(200);
+    String[][] files = {{"trace", "application/zip", "trace.zip"}, {"screenshot", "image/png", "screenshot.png"}};
+    JsonArray described = new JsonArray();
+    for (int i = 0; i < files.length; i++) {
+      described.add(new JsonObject().put("part", "attachment_" + i).put("titlePath", attempt.getJsonArray("titlePath"))
+        .put("file", "tests/shop.spec.js").put("playwrightProject", "chromium").put("retry", 0)
+        .put("name", files[i][0]).put("contentType", files[i][1]));
+    }
+    Multipart form = new Multipart().field("attachments", described.encode());
+    for (int i = 0; i < files.length; i++) {
+      form.file("attachment_" + i, files[i][2], files[i][1], bytes.get(files[i][0]));
+    }
+    FileFixtures.attach(client, started, form);
+    HttpResponse<Buffer> finished = client.post("/api/test-runs/" + started.runId() + "/finish")
+      .putHeader("X-Stream-Token", started.token())
+      .sendJsonObject(new JsonObject().put("status", "failed").put("duration", 900)).await();
+    assertThat(finished.statusCode()).as(finished.bodyAsString()).isEqualTo(200);
+    JsonObject detail = client.get("/api/test-runs/" + started.runId()).bearerTokenAuthentication(viewerKey).send()
+      .await().bodyAsJsonObject();
+    assertThat(detail.getJsonObject("traceViewer")).as(detail.encode()).isNotNull();
+    return started.runId();
   }
 
   private static Run run(Path dir, Map<String, String> env, Path work, String... command) throws Exception {
