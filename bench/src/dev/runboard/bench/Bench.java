@@ -115,7 +115,7 @@ public final class Bench {
     Files.createDirectories(logs);
     tmp = Files.createTempDirectory("runboard-bench-");
     Runtime.getRuntime().addShutdownHook(new Thread(Bench::cleanUp, "bench-cleanup"));
-    long limitMs = smoke ? 5 * 60_000L : 60 * 60_000L;
+    long limitMs = smoke ? 10 * 60_000L : 60 * 60_000L;
     Thread watchdog = new Thread(() -> {
       Node.sleep(limitMs);
       System.err.println("bench: time limit of " + limitMs / 60_000 + " min reached; stopping everything");

@@ -22,9 +22,28 @@ final class Reporters {
 
   static final int SHARDS = 50;
 
-  /** Stored results/s over the window from the first {@code events} request to the last answer. */
+  /**
+   * Stored results/s over the window from the first {@code events} request to the last answer; when each answer
+   * came ({@code doneAt}, nanoTime) and how many results it stored.
+   */
   record Round(double rate, double p50, double p99, double seconds, long[] runIds, long startNanos,
-               long endNanos) {
+               long endNanos, long[] doneAt, int[] stored, int answers) {
+
+    /** Results stored per second by the answers that came within [from, to] (clipped to this round). */
+    double rateWithin(long from, long to) {
+      long a = Math.max(from, startNanos);
+      long b = Math.min(to, endNanos);
+      if (b <= a) {
+        return Double.NaN;
+      }
+      long n = 0;
+      for (int i = 0; i < answers; i++) {
+        if (doneAt[i] >= a && doneAt[i] <= b) {
+          n += stored[i];
+        }
+      }
+      return n / ((b - a) / 1e9);
+    }
   }
 
   private Reporters() {
@@ -56,6 +75,8 @@ final class Reporters {
       }
       Future.all(starts).await();
       long[] latencies = new long[reporters * batches];
+      long[] doneAt = new long[reporters * batches];
+      int[] stored = new int[reporters * batches];
       AtomicInteger n = new AtomicInteger();
       AtomicReference<String> error = new AtomicReference<>();
       long t0 = System.nanoTime();
@@ -64,8 +85,8 @@ final class Reporters {
         Promise<Void> p = Promise.promise();
         int i = r;
         Http http = clients.get(r % clients.size());
-        vertx.runOnContext(v -> send(http, i, runIds[i], tokens[i], 0, batches, batch, perReporter, latencies, n,
-          error, p));
+        vertx.runOnContext(v -> send(http, i, runIds[i], tokens[i], 0, batches, batch, perReporter, latencies,
+          doneAt, stored, n, error, p));
         done.add(p.future());
       }
       Future.all(done).await();
@@ -82,15 +103,15 @@ final class Reporters {
       long rows = (long) reporters * perReporter;
       int count = n.get();
       return new Round(rows / ((t1 - t0) / 1e9), Stats.ms(Stats.pct(latencies, count, 50)),
-        Stats.ms(Stats.pct(latencies, count, 99)), (t1 - t0) / 1e9, runIds, t0, t1);
+        Stats.ms(Stats.pct(latencies, count, 99)), (t1 - t0) / 1e9, runIds, t0, t1, doneAt, stored, count);
     } finally {
       clients.forEach(Http::close);
     }
   }
 
   private static void send(Http http, int reporter, long runId, String token, int k, int batches, int batch,
-                           int perReporter, long[] latencies, AtomicInteger n, AtomicReference<String> error,
-                           Promise<Void> done) {
+                           int perReporter, long[] latencies, long[] doneAt, int[] stored, AtomicInteger n,
+                           AtomicReference<String> error, Promise<Void> done) {
     if (k == batches || error.get() != null) {
       done.complete();
       return;
@@ -100,13 +121,18 @@ final class Reporters {
     Buffer body = Buffer.buffer(body(reporter % SHARDS, from, to, 0));
     long t = System.nanoTime();
     http.post("/api/test-runs/" + runId + "/events", Http.token(token), body).onComplete(ar -> {
-      latencies[n.getAndIncrement()] = System.nanoTime() - t;
+      long now = System.nanoTime();
+      int slot = n.getAndIncrement();
+      latencies[slot] = now - t;
+      doneAt[slot] = now;
+      stored[slot] = to - from;
       if (ar.failed()) {
         error.compareAndSet(null, "events: " + ar.cause());
       } else if (ar.result().status() != 200 || ar.result().json().getInteger("stored") != to - from) {
         error.compareAndSet(null, "events: " + ar.result().status() + " " + ar.result().body());
       }
-      send(http, reporter, runId, token, k + 1, batches, batch, perReporter, latencies, n, error, done);
+      send(http, reporter, runId, token, k + 1, batches, batch, perReporter, latencies, doneAt, stored, n, error,
+        done);
     });
   }
 
