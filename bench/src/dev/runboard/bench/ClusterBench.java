@@ -22,7 +22,7 @@ final class ClusterBench {
   record Sizes(int reporters, int perReporter, int batch, int reps, int viewers, int rounds, int warmup,
                int perPost) {
     static Sizes of(boolean smoke) {
-      return smoke ? new Sizes(6, 100, 50, 3, 30, 5, 2, 10) : new Sizes(60, 2_000, 50, 3, 900, 20, 5, 10);
+      return smoke ? new Sizes(6, 100, 50, 3, 30, 5, 2, 10) : new Sizes(30, 2_000, 50, 3, 600, 10, 3, 10);
     }
   }
 
