@@ -18,8 +18,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 /**
- * {@code bench/run.sh [memory|latency|ingest|read|growth|purge|cluster|all] [--smoke]}: starts Runboard (durable embedded
- * PostgreSQL) and the baselines on 127.0.0.1, drives them, stops everything and prints Markdown tables.
+ * {@code bench/run.sh [memory|latency|ingest|read|growth|purge|cluster|all] [--smoke]}: starts Runboard
+ * (durable embedded PostgreSQL) and the baselines on 127.0.0.1, drives them, stops everything and prints
+ * Markdown tables.
  * Arguments: the repository root, the Runboard jar, the class path of the bench, then the scenario and flags.
  */
 public final class Bench {

@@ -162,7 +162,8 @@ public final class AppConfig {
     new Key(RETENTION_BATCH_SIZE, Type.POSITIVE, 10, "Runs deleted (or whose files are removed) per transaction "
       + "by the retention job"),
     new Key(RETENTION_BUSY_PERCENT, Type.PERCENT, 20, "Share of its time the retention job keeps its database "
-      + "connection busy: after a batch that took t it waits t × (100 − this) / this before the next; 100: no pause"),
+      + "connection busy: after a batch that took t it waits t × (100 − this) / this before the next; "
+      + "100: no pause"),
     new Key(CLUSTER_ENABLED, Type.BOOL, false, "Join other nodes on a clustered event bus (Hazelcast)"),
     new Key(CLUSTER_NAME, Type.NAME, "runboard", "Cluster name; only nodes with the same name join"),
     new Key(CLUSTER_HOST, Type.HOST, "127.0.0.1", "This node's address for cluster and event-bus traffic"),
