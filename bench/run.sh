@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runboard benchmarks: bench/run.sh [memory|latency|ingest|read|growth|all] [--smoke] [--jfr]
+# Runboard benchmarks: bench/run.sh [memory|latency|ingest|read|growth|purge|cluster|all] [--smoke] [--jfr]
 # Builds the server jar (if older than the sources) and the bench classes, starts Runboard with a durable embedded
 # PostgreSQL on 127.0.0.1 plus the baselines, drives them, stops everything and prints Markdown tables
 # (also written to bench/target/results-*.md). See docs/benchmarks.md.

@@ -18,13 +18,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 /**
- * {@code bench/run.sh [memory|latency|ingest|read|growth|all] [--smoke]}: starts Runboard (durable embedded
- * PostgreSQL) and the baselines on 127.0.0.1, drives them, stops everything and prints Markdown tables.
+ * {@code bench/run.sh [memory|latency|ingest|read|growth|purge|cluster|all] [--smoke]}: starts Runboard
+ * (durable embedded PostgreSQL) and the baselines on 127.0.0.1, drives them, stops everything and prints
+ * Markdown tables.
  * Arguments: the repository root, the Runboard jar, the class path of the bench, then the scenario and flags.
  */
 public final class Bench {
 
-  static final List<String> SCENARIOS = List.of("memory", "latency", "ingest", "read", "growth");
+  static final List<String> SCENARIOS = List.of("memory", "latency", "ingest", "read", "growth", "purge", "cluster");
 
   static boolean smoke;
   static boolean jfr;
@@ -115,7 +116,7 @@ public final class Bench {
     Files.createDirectories(logs);
     tmp = Files.createTempDirectory("runboard-bench-");
     Runtime.getRuntime().addShutdownHook(new Thread(Bench::cleanUp, "bench-cleanup"));
-    long limitMs = smoke ? 5 * 60_000L : 60 * 60_000L;
+    long limitMs = smoke ? 10 * 60_000L : 60 * 60_000L;
     Thread watchdog = new Thread(() -> {
       Node.sleep(limitMs);
       System.err.println("bench: time limit of " + limitMs / 60_000 + " min reached; stopping everything");
@@ -217,43 +218,83 @@ public final class Bench {
       scenario("4 read API at scale" + (scales.length > 1 ? " and 5 growth" : ""),
         () -> new ReadBench(this).run(scales));
     }
+    if (chosen.contains("purge")) {
+      scenario("6 ingest during a retention purge, and partitions", () -> new PurgeBench(this).run());
+    }
+    if (chosen.contains("cluster")) {
+      scenario("7 three nodes on one PostgreSQL", () -> new ClusterBench(this).run());
+    }
   }
 
   interface Body {
     void run() throws Exception;
   }
 
-  /** Runs one scenario and notes how busy the machine was meanwhile (other processes than ours included). */
+  /**
+   * Runs one scenario and notes how busy the machine was meanwhile: this benchmark's processes (load generator,
+   * servers, their PostgreSQL) and the rest.
+   */
   private void scenario(String name, Body body) throws Exception {
     System.err.println("bench: scenario " + name + " (load average " + Machine.loadAverage() + ")");
     double[] m0 = Machine.machineCpu();
     double ours0 = ourCpu();
+    double pg0 = pgCpu();
     long t0 = System.nanoTime();
     body.run();
     double[] m1 = Machine.machineCpu();
     double ours1 = ourCpu();
+    double pg1 = pgCpu();
     double wall = (System.nanoTime() - t0) / 1e9;
     double busy = m1[0] - m0[0];
-    double total = m1[1] - m0[1];
+    double total = Math.max(1e-9, m1[1] - m0[1]);
     report.note(String.format(java.util.Locale.ROOT,
-      "_Scenario %s: %.0f s; machine CPU busy %.0f %%, of which other processes (not this benchmark) ≈ %.0f %% "
-        + "of the machine; load average after: %s._", name, wall, 100 * busy / Math.max(1e-9, total),
-      Math.max(0, 100 * (busy - (ours1 - ours0)) / Math.max(1e-9, total)), Machine.loadAverage()));
+      "_Scenario %s: %.0f s; machine CPU busy %.0f %%: this benchmark %.0f %% of the machine (its PostgreSQL "
+        + "%.0f %%), other processes ≈ %.0f %%; load average after: %s._", name, wall, 100 * busy / total,
+      100 * (ours1 - ours0) / total, 100 * (pg1 - pg0) / total, Math.max(0, 100 * (busy - (ours1 - ours0)) / total),
+      Machine.loadAverage()));
   }
 
-  /** CPU of this JVM, its server processes and their PostgreSQL (live processes only). */
-  static double ourCpu() {
-    long self = ProcessHandle.current().pid();
-    double total = Machine.processCpu(self, true);
-    for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
-      total += Machine.processCpu(p.pid(), true);
+  /** CPU seconds of the benchmark's PostgreSQL servers, live and stopped. */
+  static double pgCpu() {
+    Set<Long> seen = new java.util.HashSet<>();
+    double total = 0;
+    for (Node node : nodes) {
+      total += node.pgCpu(seen);
     }
-    return total;
+    return total + stoppedPgCpu.sum();
   }
+
+  /**
+   * CPU seconds of everything this benchmark runs: this JVM and its descendants (server JVMs, with the children
+   * they reaped), each embedded PostgreSQL (its postmaster, found by its data directory, is not a descendant:
+   * {@code pg_ctl} daemonizes it and it is reparented to init) with its live and reaped backends, and the
+   * PostgreSQL time of servers already stopped ({@link #stop}). Each process counted once.
+   */
+  static double ourCpu() {
+    Set<Long> seen = new java.util.HashSet<>();
+    double total = 0;
+    for (ProcessHandle p : Stream.concat(Stream.of(ProcessHandle.current()),
+      ProcessHandle.current().descendants()).toList()) {
+      if (seen.add(p.pid())) {
+        total += Machine.processCpu(p.pid(), true);
+      }
+    }
+    for (Node node : nodes) {
+      total += node.pgCpu(seen);
+    }
+    return total + stoppedPgCpu.sum();
+  }
+
+  /** PostgreSQL CPU of servers stopped during the run (their postmaster is reaped by init, not by us). */
+  private static final java.util.concurrent.atomic.DoubleAdder stoppedPgCpu =
+    new java.util.concurrent.atomic.DoubleAdder();
 
   void startNodeA() throws Exception {
     nodeA = track(Node.runboard("runboard-a", jar, dataA, portA,
       Map.of("RUNBOARD_DB_EMBEDDED_PORT", Integer.toString(pgPortA)), logs));
+    if (nodeA.postmasterPid() < 0) {
+      System.err.println("bench: warning: node A's postmaster not found in " + dataA + "; its CPU is not counted");
+    }
     if (db == null) {
       db = new Db(pgPortA, Files.readString(dataA.resolve("postgres/superuser.password")).strip());
       // pg_stat_statements, for the time per statement behind each figure (needs a restart to load).
@@ -296,6 +337,9 @@ public final class Bench {
 
   static void stop(Node node) {
     if (node != null) {
+      if (nodes.contains(node)) {
+        stoppedPgCpu.add(node.pgCpu(new java.util.HashSet<>())); // the last few ms of shutdown are not counted
+      }
       node.close();
       nodes.remove(node);
     }

@@ -45,10 +45,17 @@ final class Machine {
 
   /** A process, its live descendants and its reaped children (e.g. a postmaster and its backends). */
   static double treeCpu(long pid) {
-    double total = processCpu(pid, true);
+    return treeCpu(pid, new java.util.HashSet<>());
+  }
+
+  /** {@link #treeCpu(long)}, skipping the processes in {@code seen} and adding those it counts. */
+  static double treeCpu(long pid, java.util.Set<Long> seen) {
+    double total = seen.add(pid) ? processCpu(pid, true) : 0;
     List<ProcessHandle> kids = ProcessHandle.of(pid).map(p -> p.descendants().toList()).orElse(List.of());
     for (ProcessHandle kid : kids) {
-      total += processCpu(kid.pid(), false);
+      if (seen.add(kid.pid())) {
+        total += processCpu(kid.pid(), false);
+      }
     }
     return total;
   }

@@ -65,6 +65,7 @@ final class Node implements AutoCloseable {
     pb.environment().put("RUNBOARD_SSE_MAX_CONNECTIONS", "50000");
     // The bench's viewers share one account: the per-user stream cap (sse.maxStreamsPerUser, 20) would refuse them.
     pb.environment().put("RUNBOARD_SSE_MAX_STREAMS_PER_USER", "50000");
+    pb.environment().put("RUNBOARD_FILES_PORT", "0"); // the files origin: a free port, so that nodes can coexist
     pb.environment().putAll(env);
     Path log = logDir.resolve(name + ".log");
     pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -117,27 +118,37 @@ final class Node implements AutoCloseable {
     return process.pid();
   }
 
-  /** The embedded PostgreSQL's postmaster pid (from postmaster.pid), or -1. */
+  /**
+   * The embedded PostgreSQL's postmaster pid (from {@code postmaster.pid} in its data directory, checked against
+   * the process's working directory, which a postmaster sets to its data directory), or -1.
+   */
   long postmasterPid() {
     if (dataDir == null) {
       return -1;
     }
+    Path pgData = dataDir.resolve("postgres");
     try {
-      return Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).get(0).trim());
+      long pid = Long.parseLong(Files.readAllLines(pgData.resolve("postmaster.pid")).get(0).trim());
+      return Files.isSameFile(Path.of("/proc/" + pid + "/cwd"), pgData) ? pid : -1;
     } catch (IOException | RuntimeException e) {
       return -1;
     }
   }
 
-  /** CPU seconds of the JVM alone (its PostgreSQL child is counted by {@link #pgCpu}). */
+  /** CPU seconds of the JVM alone (its PostgreSQL is counted by {@link #pgCpu}). */
   double jvmCpu() {
     return Machine.processCpu(pid(), false);
   }
 
   /** CPU seconds of PostgreSQL: the postmaster, its live backends and its reaped ones. */
   double pgCpu() {
+    return pgCpu(new java.util.HashSet<>());
+  }
+
+  /** {@link #pgCpu()}, skipping (and adding to {@code seen}) processes already counted. */
+  double pgCpu(java.util.Set<Long> seen) {
     long pm = postmasterPid();
-    return pm < 0 ? 0 : Machine.treeCpu(pm);
+    return pm < 0 ? 0 : Machine.treeCpu(pm, seen);
   }
 
   long rss() {

@@ -251,7 +251,8 @@ final class ReadBench {
     if (!probe.http()) {
       long run = anyRun();
       long t = System.nanoTime();
-      pool.preparedQuery(sql).execute(Tuple.of(run, 0L)).await();
+      // All of the run's attempts in one page (the stream reads them in pages of its own size).
+      pool.preparedQuery(sql).execute(Tuple.of(run, Long.MAX_VALUE, 0L, 0L, -1, 1_000_000)).await();
       return System.nanoTime() - t;
     }
     String uri = probe.uri().get();
@@ -356,11 +357,13 @@ final class ReadBench {
         }
         try (Statement st = c.createStatement()) {
           st.execute("""
-            INSERT INTO attempts (run_id, test_id, retry, status, expected_status, duration_ms, line, col,
+            INSERT INTO attempts (run_id, test_id, retry, status, outcome, expected_status, duration_ms, line, col,
                                   error_message, error_stack, steps)
             SELECT run_id, test_id, retry,
                    CASE WHEN cls = 'skip' THEN 'skipped' WHEN cls = 'pass' OR (cls = 'flaky' AND retry = 1)
                         THEN 'passed' ELSE 'failed' END,
+                   CASE WHEN cls = 'skip' THEN 'skipped' WHEN cls = 'pass' THEN 'expected'
+                        WHEN cls = 'flaky' AND retry = 1 THEN 'flaky' ELSE 'unexpected' END,
                    'passed', dur, 10 + k % 20, 5,
                    CASE WHEN cls = 'fail' OR (cls = 'flaky' AND retry = 0)
                         THEN 'Error: expect(received).toBe(expected)' END,
@@ -370,10 +373,12 @@ final class ReadBench {
             FROM lr CROSS JOIN LATERAL generate_series(0, CASE WHEN cls IN ('flaky', 'fail') THEN 1 ELSE 0 END)
               AS retry""");
           st.execute("""
-            INSERT INTO results (run_id, test_id, project_id, final_retry, status, expected_status, duration_ms,
-                                 attempt_count)
+            INSERT INTO results (run_id, test_id, project_id, final_retry, status, outcome, expected_status,
+                                 duration_ms, attempt_count)
             SELECT run_id, test_id, %d, CASE WHEN cls IN ('flaky', 'fail') THEN 1 ELSE 0 END,
-                   CASE cls WHEN 'skip' THEN 'skipped' WHEN 'fail' THEN 'failed' ELSE 'passed' END, 'passed', dur,
+                   CASE cls WHEN 'skip' THEN 'skipped' WHEN 'fail' THEN 'failed' ELSE 'passed' END,
+                   CASE cls WHEN 'skip' THEN 'skipped' WHEN 'fail' THEN 'unexpected' WHEN 'flaky' THEN 'flaky'
+                            ELSE 'expected' END, 'passed', dur,
                    CASE WHEN cls IN ('flaky', 'fail') THEN 2 ELSE 1 END
             FROM lr""".formatted(project));
           st.execute("""

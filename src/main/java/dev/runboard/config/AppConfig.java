@@ -79,6 +79,7 @@ public final class AppConfig {
   public static final String RETENTION_FILES_DAYS = "retention.filesDays";
   public static final String RETENTION_INTERVAL = "retention.interval";
   public static final String RETENTION_BATCH_SIZE = "retention.batchSize";
+  public static final String RETENTION_BUSY_PERCENT = "retention.busyPercent";
   public static final String CLUSTER_ENABLED = "cluster.enabled";
   public static final String CLUSTER_NAME = "cluster.name";
   public static final String CLUSTER_HOST = "cluster.host";
@@ -183,6 +184,9 @@ public final class AppConfig {
       + "minute after start, or sooner when the interval is shorter)"),
     new Key(RETENTION_BATCH_SIZE, Type.POSITIVE, 10, "Runs deleted (or whose files are removed) per transaction "
       + "by the retention job"),
+    new Key(RETENTION_BUSY_PERCENT, Type.PERCENT, 20, "Share of its time the retention job keeps its database "
+      + "connection busy: after a batch that took t it waits t × (100 − this) / this before the next; "
+      + "100: no pause"),
     new Key(CLUSTER_ENABLED, Type.BOOL, false, "Join other nodes on a clustered event bus (Hazelcast)"),
     new Key(CLUSTER_NAME, Type.NAME, "runboard", "Cluster name; only nodes with the same name join"),
     new Key(CLUSTER_HOST, Type.HOST, "127.0.0.1", "This node's address for cluster and event-bus traffic"),
@@ -420,6 +424,10 @@ public final class AppConfig {
 
   public int retentionBatchSize() {
     return json.getInteger(RETENTION_BATCH_SIZE);
+  }
+
+  public int retentionBusyPercent() {
+    return json.getInteger(RETENTION_BUSY_PERCENT);
   }
 
   public boolean clusterEnabled() {
@@ -688,6 +696,7 @@ public final class AppConfig {
     ENTRIES(v -> integer(v, 1, 10_000_000)),
     DAYS(v -> integer(v, 0, 36_500, "must be a number of days from 0 to 36500 (0: no limit)")),
     KEEP_COUNT(v -> integer(v, 0, 1_000_000, "must be a number of runs from 0 to 1000000 (0: no limit)")),
+    PERCENT(v -> integer(v, 1, 100, "must be a percentage from 1 to 100")),
     BOOL(Type::bool),
     DURATION(Type::parseDuration),
     SIZE(Type::parseSize),

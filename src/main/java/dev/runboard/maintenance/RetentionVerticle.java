@@ -33,7 +33,9 @@ import java.util.List;
  * <p>A pass reads each limited project's bounds once, then works project by project. Work is claimed in SQL with
  * {@code FOR UPDATE SKIP LOCKED}, {@code retention.batchSize} runs per statement (its own short transaction), so
  * several nodes share a backlog and each run is handled by exactly one of them, and ingest and reads never wait
- * for the job. After each commit it publishes {@code run-deleted} per deleted run
+ * for the job. Between two batches the job pauses in proportion to the last batch's time, so that it keeps its
+ * connection busy at most {@code retention.busyPercent} of the time and a large backlog does not take the
+ * database's CPU from ingest and reads. After each commit it publishes {@code run-deleted} per deleted run
  * on {@link Addresses#RUN_UPDATES} and removes the run's files from the {@link FileStorage}. Files-only expiry
  * publishes nothing: finished runs have no live stream, and their pages read the (now empty) file list.
  *
@@ -54,6 +56,7 @@ public class RetentionVerticle extends VerticleBase {
   private int keepRuns;
   private int filesDays;
   private int batchSize;
+  private int busyPercent;
   private Future<Pass> latest = Future.succeededFuture();
   private boolean passing;
 
@@ -82,6 +85,7 @@ public class RetentionVerticle extends VerticleBase {
     keepRuns = config.retentionKeepRuns();
     filesDays = config.retentionFilesDays();
     batchSize = config.retentionBatchSize();
+    busyPercent = config.retentionBusyPercent();
     pool = Pools.shared(vertx, config);
     events = new EventPublisher(vertx.eventBus());
     long interval = config.retentionIntervalMs();
@@ -137,8 +141,9 @@ public class RetentionVerticle extends VerticleBase {
       });
   }
 
-  /** One batch per transaction, until a batch comes back short. */
+  /** One batch per transaction, until a batch comes back short; paced. */
   private Future<Void> purgeBatches(Pass pass, RetentionQuery query, long projectId, Object bound) {
+    long started = System.nanoTime();
     return pool.preparedQuery(sql.get(query)).execute(Tuple.of(projectId, bound, batchSize))
       .compose(rows -> {
         List<Future<Void>> removals = new ArrayList<>();
@@ -151,12 +156,13 @@ public class RetentionVerticle extends VerticleBase {
           removals.add(removeFiles(runId));
         }
         return Future.all(removals).compose(v -> rows.size() < batchSize ? Future.succeededFuture()
-          : purgeBatches(pass, query, projectId, bound));
+          : pause(started).compose(p -> purgeBatches(pass, query, projectId, bound)));
       });
   }
 
-  /** Removes the files of batches of runs until a batch comes back short. */
+  /** Removes the files of batches of runs until a batch comes back short; paced. */
   private Future<Void> expireFiles(Pass pass) {
+    long started = System.nanoTime();
     return pool.preparedQuery(sql.get(RetentionQuery.EXPIRE_RUN_FILES))
       .execute(Tuple.of(filesDays, batchSize))
       .compose(rows -> {
@@ -169,8 +175,19 @@ public class RetentionVerticle extends VerticleBase {
           removals.add(removeFiles(runId));
         }
         return Future.all(removals).compose(v -> rows.size() < batchSize ? Future.succeededFuture()
-          : expireFiles(pass));
+          : pause(started).compose(p -> expireFiles(pass)));
       });
+  }
+
+  /**
+   * The pause after a batch that started at {@code started} (nanoTime): its time × (100 − busyPercent) /
+   * busyPercent, so that the job's connection is busy at most busyPercent of the time. A batch that waited for the
+   * database because it was busy takes longer and so pauses longer.
+   */
+  private Future<Void> pause(long started) {
+    long busyMs = (System.nanoTime() - started) / 1_000_000;
+    long pauseMs = busyMs * (100 - busyPercent) / busyPercent;
+    return pauseMs < 1 ? Future.succeededFuture() : vertx.timer(pauseMs).mapEmpty();
   }
 
   /** The rows are gone for good: files that cannot be removed are logged, and the pass goes on. */

@@ -102,6 +102,9 @@ class AppConfigTest {
     "retention.interval|hourly",
     "retention.batchSize|0",
     "retention.batchSize|5000",
+    "retention.busyPercent|0",
+    "retention.busyPercent|101",
+    "retention.busyPercent|half",
     "webhooks.allowPrivate|sometimes",
     "webhooks.connectTimeout|0",
     "webhooks.timeout|forever",
@@ -169,7 +172,8 @@ class AppConfigTest {
   }
 
   @Test
-  @DisplayName("retention keeps everything by default, hourly in batches of 10; 0 is an accepted 'no limit'")
+  @DisplayName("retention keeps everything by default, hourly in batches of 10 paced to 20 % busy; 0 is an "
+    + "accepted 'no limit'")
   void retention() {
     AppConfig defaults = AppConfig.of(new JsonObject());
     assertThat(defaults.retentionRunsDays()).isZero();
@@ -177,14 +181,16 @@ class AppConfigTest {
     assertThat(defaults.retentionFilesDays()).isZero();
     assertThat(defaults.retentionIntervalMs()).isEqualTo(3_600_000L);
     assertThat(defaults.retentionBatchSize()).isEqualTo(10);
+    assertThat(defaults.retentionBusyPercent()).isEqualTo(20);
     AppConfig set = AppConfig.load(Map.of("RUNBOARD_RETENTION_RUNS_DAYS", "90", "RUNBOARD_RETENTION_KEEP_RUNS",
       "500", "RUNBOARD_RETENTION_FILES_DAYS", "14", "RUNBOARD_RETENTION_INTERVAL", "15m",
-      "RUNBOARD_RETENTION_BATCH_SIZE", "25"), new Properties());
+      "RUNBOARD_RETENTION_BATCH_SIZE", "25", "RUNBOARD_RETENTION_BUSY_PERCENT", "100"), new Properties());
     assertThat(set.retentionRunsDays()).isEqualTo(90);
     assertThat(set.retentionKeepRuns()).isEqualTo(500);
     assertThat(set.retentionFilesDays()).isEqualTo(14);
     assertThat(set.retentionIntervalMs()).isEqualTo(900_000L);
     assertThat(set.retentionBatchSize()).isEqualTo(25);
+    assertThat(set.retentionBusyPercent()).isEqualTo(100);
     assertThat(AppConfig.of(new JsonObject().put("retention.runsDays", 36_500).put("retention.keepRuns", 1_000_000))
       .retentionKeepRuns()).isEqualTo(1_000_000);
   }
