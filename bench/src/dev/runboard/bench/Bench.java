@@ -316,14 +316,17 @@ public final class Bench {
     startNodeA();
   }
 
-  /** A clustered Runboard node on node A's PostgreSQL. */
+  /**
+   * A clustered Runboard node on node A's PostgreSQL, its files in the directory all clustered nodes share (a node
+   * refuses to start on a storage directory the others cannot see).
+   */
   Node clusterNode(String name, int hzPort, String members, String cluster) throws Exception {
     return track(Node.runboard(name, jar, tmp.resolve(name), Node.freePort(), Map.of(
       "RUNBOARD_DB_URL", "postgresql://postgres@127.0.0.1:" + pgPortA + "/runboard",
       "RUNBOARD_DB_PASSWORD", db.password,
       "RUNBOARD_CLUSTER_ENABLED", "true", "RUNBOARD_CLUSTER_NAME", cluster,
       "RUNBOARD_CLUSTER_HOST", "127.0.0.1", "RUNBOARD_CLUSTER_PORT", Integer.toString(hzPort),
-      "RUNBOARD_CLUSTER_MEMBERS", members), logs));
+      "RUNBOARD_CLUSTER_MEMBERS", members, "RUNBOARD_STORAGE_DIR", tmp.resolve("cluster-files").toString()), logs));
   }
 
   Node bareNode(String name) throws Exception {
