@@ -356,41 +356,7 @@ final class ReadBench {
           p.execute();
         }
         try (Statement st = c.createStatement()) {
-          st.execute("""
-            INSERT INTO attempts (run_id, test_id, retry, status, outcome, expected_status, duration_ms, line, col,
-                                  error_message, error_stack, steps)
-            SELECT run_id, test_id, retry,
-                   CASE WHEN cls = 'skip' THEN 'skipped' WHEN cls = 'pass' OR (cls = 'flaky' AND retry = 1)
-                        THEN 'passed' ELSE 'failed' END,
-                   CASE WHEN cls = 'skip' THEN 'skipped' WHEN cls = 'pass' THEN 'expected'
-                        WHEN cls = 'flaky' AND retry = 1 THEN 'flaky' ELSE 'unexpected' END,
-                   'passed', dur, 10 + k % 20, 5,
-                   CASE WHEN cls = 'fail' OR (cls = 'flaky' AND retry = 0)
-                        THEN 'Error: expect(received).toBe(expected)' END,
-                   CASE WHEN cls = 'fail' OR (cls = 'flaky' AND retry = 0)
-                        THEN 'Error: expect(received).toBe(expected)\n    at tests/a.spec.ts:12:7' END,
-                   '[{"title":"page.goto(/app)","duration":20,"category":"pw:api"}]'::jsonb
-            FROM lr CROSS JOIN LATERAL generate_series(0, CASE WHEN cls IN ('flaky', 'fail') THEN 1 ELSE 0 END)
-              AS retry""");
-          st.execute("""
-            INSERT INTO results (run_id, test_id, project_id, final_retry, status, outcome, expected_status,
-                                 duration_ms, attempt_count)
-            SELECT run_id, test_id, %d, CASE WHEN cls IN ('flaky', 'fail') THEN 1 ELSE 0 END,
-                   CASE cls WHEN 'skip' THEN 'skipped' WHEN 'fail' THEN 'failed' ELSE 'passed' END,
-                   CASE cls WHEN 'skip' THEN 'skipped' WHEN 'fail' THEN 'unexpected' WHEN 'flaky' THEN 'flaky'
-                            ELSE 'expected' END, 'passed', dur,
-                   CASE WHEN cls IN ('flaky', 'fail') THEN 2 ELSE 1 END
-            FROM lr""".formatted(project));
-          st.execute("""
-            UPDATE runs r SET total = c.total, passed = c.passed, failed = c.failed, skipped = c.skipped,
-                   flaky = c.flaky, attempts = c.attempts
-            FROM (SELECT run_id, count(*) AS total, count(*) FILTER (WHERE cls IN ('pass', 'flaky')) AS passed,
-                         count(*) FILTER (WHERE cls = 'fail') AS failed,
-                         count(*) FILTER (WHERE cls = 'skip') AS skipped,
-                         count(*) FILTER (WHERE cls = 'flaky') AS flaky,
-                         count(*) + count(*) FILTER (WHERE cls IN ('flaky', 'fail')) AS attempts
-                  FROM lr GROUP BY run_id) c
-            WHERE r.id = c.run_id""");
+          SyntheticResults.write(st, project);
           st.execute("""
             INSERT INTO run_events (run_id, seq, type, data)
             SELECT r.id, 1, 'run-finished', jsonb_build_object('seq', 1, 'run', jsonb_build_object(
