@@ -41,8 +41,18 @@ final class Http implements AutoCloseable {
       options.setHeaders(headers);
     }
     return client.request(options)
-      .compose(req -> body == null ? req.send() : req.send(body))
-      .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), b)))
+      .compose(req -> {
+        // The body is asked for before the request is sent: chained after send() from a thread that is not the
+        // event loop, body() could come after the answer had ended, and would then never complete.
+        Future<Response> answer = req.response()
+          .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), b)));
+        if (body == null) {
+          req.end();
+        } else {
+          req.end(body);
+        }
+        return answer;
+      })
       .timeout(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS)
       .onFailure(e -> {
         if (e instanceof java.util.concurrent.TimeoutException || e.getClass().getSimpleName().contains("Timeout")) {

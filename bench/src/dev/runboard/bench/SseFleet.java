@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -87,16 +88,24 @@ final class SseFleet implements AutoCloseable {
     Parser parser = new Parser(i, readyFrames, () -> connectNext(next, port, uri, headers, readyFrames));
     client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI(uri)
         .setHeaders(headers))
-      .compose(req -> req.send())
-      .onSuccess(resp -> {
-        if (resp.statusCode() != 200) {
-          parser.fail();
-          return;
-        }
-        opened.incrementAndGet();
-        resp.handler(parser::feed);
-        resp.endHandler(v -> closedEarly.incrementAndGet());
-        resp.exceptionHandler(e -> closedEarly.incrementAndGet());
+      .compose(req -> {
+        // Handlers are attached before the request is sent, so that they are set before any of the body arrives.
+        Future<HttpClientResponse> answer = req.response().andThen(done -> {
+          if (done.failed()) {
+            return;
+          }
+          HttpClientResponse resp = done.result();
+          if (resp.statusCode() != 200) {
+            parser.fail();
+            return;
+          }
+          opened.incrementAndGet();
+          resp.handler(parser::feed);
+          resp.endHandler(v -> closedEarly.incrementAndGet());
+          resp.exceptionHandler(e -> closedEarly.incrementAndGet());
+        });
+        req.end();
+        return answer;
       })
       .onFailure(e -> parser.fail());
   }
