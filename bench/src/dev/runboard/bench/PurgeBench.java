@@ -264,25 +264,7 @@ final class PurgeBench {
         rs.next();
         oldProject = rs.getLong(1);
       }
-      try (PreparedStatement p = c.prepareStatement("""
-        INSERT INTO tests (project_id, file, title_path, playwright_project, variant, title, identity_hash)
-        SELECT ?, 'tests/area-' || (k / 100) || '.spec.ts', ARRAY['area ' || (k / 100), 'test ' || k],
-               'chromium', 0, 'test ' || k, sha256(convert_to('old ' || k, 'UTF8'))
-        FROM generate_series(0, ? - 1) k""")) {
-        p.setLong(1, oldProject);
-        p.setInt(2, s.oldTests());
-        p.executeUpdate();
-      }
-      List<Long> ids = new ArrayList<>();
-      try (PreparedStatement p = c.prepareStatement("SELECT id FROM tests WHERE project_id = ? ORDER BY id")) {
-        p.setLong(1, oldProject);
-        try (ResultSet rs = p.executeQuery()) {
-          while (rs.next()) {
-            ids.add(rs.getLong(1));
-          }
-        }
-      }
-      oldTests = ids.stream().mapToLong(Long::longValue).toArray();
+      oldTests = SyntheticResults.tests(c, oldProject, s.oldTests(), "old");
     }
   }
 

@@ -280,26 +280,7 @@ final class ReadBench {
         rs.next();
         project = rs.getLong(1);
       }
-      try (PreparedStatement p = c.prepareStatement("""
-        INSERT INTO tests (project_id, file, title_path, playwright_project, variant, title, identity_hash)
-        SELECT ?, 'tests/area-' || (k / 100) || '.spec.ts', ARRAY['area ' || (k / 100), 'test ' || k],
-               'chromium', 0, 'test ' || k, sha256(convert_to('read ' || k, 'UTF8'))
-        FROM generate_series(0, ? - 1) k
-        ON CONFLICT DO NOTHING""")) {
-        p.setLong(1, project);
-        p.setInt(2, b.sizes.readTests());
-        p.executeUpdate();
-      }
-      List<Long> ids = new ArrayList<>();
-      try (PreparedStatement p = c.prepareStatement("SELECT id FROM tests WHERE project_id = ? ORDER BY id")) {
-        p.setLong(1, project);
-        try (ResultSet rs = p.executeQuery()) {
-          while (rs.next()) {
-            ids.add(rs.getLong(1));
-          }
-        }
-      }
-      tests = ids.stream().mapToLong(Long::longValue).toArray();
+      tests = SyntheticResults.tests(c, project, b.sizes.readTests(), "read");
       try (PreparedStatement p = c.prepareStatement("SELECT id FROM runs WHERE project_id = ? ORDER BY id")) {
         p.setLong(1, project);
         try (ResultSet rs = p.executeQuery()) {

@@ -1,16 +1,50 @@
 package dev.runboard.bench;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The rows of synthetic finished runs, written by SQL from a temporary table {@code lr} (run_id, test_id, k, cls,
  * dur; cls one of pass, fail, flaky, skip) that the caller filled in the same transaction: attempts (a retry for
- * failures and flakes), results and the runs' counters. Shared by the read and purge benchmarks' loaders.
+ * failures and flakes), results and the runs' counters. Shared by the read and purge benchmarks' loaders, with
+ * the tests they are results of ({@link #tests}).
  */
 final class SyntheticResults {
 
   private SyntheticResults() {
+  }
+
+  /**
+   * {@code count} tests of the project (100 per file), made if missing, their identities derived from {@code seed};
+   * returns the project's test ids in order.
+   */
+  static long[] tests(Connection c, long projectId, int count, String seed) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement("""
+      INSERT INTO tests (project_id, file, title_path, playwright_project, variant, title, identity_hash)
+      SELECT ?, 'tests/area-' || (k / 100) || '.spec.ts', ARRAY['area ' || (k / 100), 'test ' || k],
+             'chromium', 0, 'test ' || k, sha256(convert_to(? || ' ' || k, 'UTF8'))
+      FROM generate_series(0, ? - 1) k
+      ON CONFLICT DO NOTHING""")) {
+      p.setLong(1, projectId);
+      p.setString(2, seed);
+      p.setInt(3, count);
+      p.executeUpdate();
+    }
+    List<Long> ids = new ArrayList<>();
+    try (PreparedStatement p = c.prepareStatement("SELECT id FROM tests WHERE project_id = ? ORDER BY id")) {
+      p.setLong(1, projectId);
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          ids.add(rs.getLong(1));
+        }
+      }
+    }
+    return ids.stream().mapToLong(Long::longValue).toArray();
   }
 
   static void write(Statement st, long projectId) throws SQLException {
