@@ -10,7 +10,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
-import java.time.OffsetDateTime;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 
@@ -72,10 +72,11 @@ final class FailureGroupHandler {
     QueryParams params = QueryParams.of(ctx, "days", "limit");
     int days = params.integer("days", 1, MAX_DAYS, DEFAULT_DAYS);
     int limit = params.integer("limit", 1, MAX_GROUPS, DEFAULT_GROUPS);
-    OffsetDateTime since = OffsetDateTime.now(ZoneOffset.UTC).minusDays(days);
+    // The window is whole UTC days, today and the days-1 before it: the rollup it reads is per day.
+    LocalDate firstDay = LocalDate.now(ZoneOffset.UTC).minusDays(days - 1L);
     projects.findProject(projectId)
       .compose(project -> pool.preparedQuery(sql.get(ApiQuery.PROJECT_FAILURE_GROUPS))
-        .execute(Tuple.of(projectId, since, limit)))
+        .execute(Tuple.of(projectId, firstDay, limit)))
       .onSuccess(rows -> {
         JsonArray groups = new JsonArray();
         for (Row row : rows) {

@@ -18,6 +18,12 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,13 +42,16 @@ class FailureGroupsTest {
   private static WebClient client;
   private static String reporter;
   private static String viewer;
+  private static String administrator;
+  private static DatabaseUrl db;
 
   @BeforeAll
   static void start(Vertx vertx) throws Exception {
     node = Runboard.start(TestDatabase.config(new JsonObject()));
-    DatabaseUrl db = DatabaseUrl.parse(node.config().dbUrl());
+    db = DatabaseUrl.parse(node.config().dbUrl());
     reporter = TestUsers.apiKey(db, "reporter");
     viewer = TestUsers.apiKey(db, "viewer");
+    administrator = TestUsers.apiKey(db, "administrator");
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
       .setDefaultPort(node.port()));
   }
@@ -61,8 +70,17 @@ class FailureGroupsTest {
 
   /** A finished run of project "groups" with the given events. */
   private static long run(List<JsonObject> items) {
+    return run("groups", null, items);
+  }
+
+  /** A finished run of the project that started at {@code startTime} (null: now) with the given events. */
+  private static long run(String project, String startTime, List<JsonObject> items) {
+    JsonObject start = new JsonObject().put("projectName", project);
+    if (startTime != null) {
+      start.put("startTime", startTime);
+    }
     JsonObject started = client.post("/api/test-runs/start").bearerTokenAuthentication(reporter)
-      .sendJsonObject(new JsonObject().put("projectName", "groups")).await().bodyAsJsonObject();
+      .sendJsonObject(start).await().bodyAsJsonObject();
     long runId = started.getLong("runId");
     String token = started.getString("streamToken");
     HttpResponse<Buffer> sent = client.post("/api/test-runs/" + runId + "/events").putHeader("X-Stream-Token", token)
@@ -142,5 +160,92 @@ class FailureGroupsTest {
     assertThat(first).isLessThan(second);
     assertThat(client.get("/api/projects/" + projectId + "/failure-groups?days=0").bearerTokenAuthentication(viewer)
       .send().await().statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  @DisplayName("a project's groups over days: runs add up, tests are counted once, a deleted run leaves them")
+  void projectGroupsOverDays() throws Exception {
+    String today = OffsetDateTime.now(ZoneOffset.UTC).toString();
+    String threeDaysAgo = OffsetDateTime.now(ZoneOffset.UTC).minusDays(3).toString();
+    String tenDaysAgo = OffsetDateTime.now(ZoneOffset.UTC).minusDays(10).toString();
+    // One cause (line 70 of the file) in four runs on three days; test "a" fails on every day, "b" on one.
+    long old = run("days", tenDaysAgo, List.of(failure("a", 0, "Error: boom 1", 70), failure("z", 0, "Error: old", 90)));
+    long middle = run("days", threeDaysAgo, List.of(failure("a", 0, "Error: boom 2", 70),
+      failure("a", 1, "Error: boom 3", 70)));
+    long morning = run("days", today, List.of(failure("a", 0, "Error: boom 4", 70)));
+    long latest = run("days", today, List.of(failure("b", 0, "Error: boom 5", 70)));
+    long projectId = client.get("/api/test-runs/" + latest).bearerTokenAuthentication(viewer).send().await()
+      .bodyAsJsonObject().getLong("projectId");
+
+    JsonObject boom = group(projectId, 30, "Error: boom <n>");
+    assertThat(boom.getInteger("runs")).isEqualTo(4);
+    assertThat(boom.getInteger("tests")).as("a on three days and b: two tests").isEqualTo(2);
+    assertThat(boom.getInteger("attempts")).isEqualTo(5);
+    assertThat(boom.getLong("lastRunId")).isEqualTo(latest);
+    assertThat(boom.getJsonArray("trend").stream().map(JsonObject.class::cast).map(d -> d.getInteger("runs")))
+      .containsExactly(1, 1, 2);
+    assertThat(boom.getJsonArray("trend").getJsonObject(2).getString("day")).isEqualTo(today.substring(0, 10));
+    assertThat(boom.getString("firstSeen")).startsWith(tenDaysAgo.substring(0, 10));
+
+    JsonObject week = group(projectId, 7, "Error: boom <n>");
+    assertThat(week.getInteger("runs")).as("the run of ten days ago is outside 7 days").isEqualTo(3);
+    assertThat(week.getInteger("attempts")).isEqualTo(4);
+    assertThat(week.getJsonArray("trend")).hasSize(2);
+    assertThat(groups(projectId, 7).stream().map(JsonObject.class::cast).map(g -> g.getString("signature")))
+      .containsExactly("Error: boom <n>");
+    assertThat(groups(projectId, 1).getJsonObject(0).getInteger("runs")).as("today only").isEqualTo(2);
+
+    // An administrator deletes the latest run and the one of three days ago: their days are counted again.
+    for (long gone : new long[]{latest, middle}) {
+      assertThat(client.delete("/api/test-runs/" + gone).bearerTokenAuthentication(administrator).send().await()
+        .statusCode()).isEqualTo(204);
+    }
+    JsonObject after = group(projectId, 30, "Error: boom <n>");
+    assertThat(after.getInteger("runs")).isEqualTo(2);
+    assertThat(after.getInteger("tests")).as("b failed only in the deleted run").isEqualTo(1);
+    assertThat(after.getInteger("attempts")).isEqualTo(2);
+    assertThat(after.getLong("lastRunId")).isEqualTo(morning);
+    assertThat(after.getJsonArray("trend")).hasSize(2);
+    assertThat(old).isLessThan(morning);
+
+    // What the trigger kept equals the rollup made again from the attempts.
+    try (Connection c = TestDatabase.jdbc(db); Statement s = c.createStatement()) {
+      String days = "SELECT project_id, day, fingerprint, runs, attempts, first_seen, last_seen, last_run_id, signature"
+        + " FROM failure_days ORDER BY 1, 2, 3";
+      String tests = "SELECT project_id, day, fingerprint, test_id FROM failure_day_tests ORDER BY 1, 2, 3, 4";
+      List<String> keptDays = rows(s, days);
+      List<String> keptTests = rows(s, tests);
+      s.execute("SELECT failure_days_recompute(array_agg(project_id), array_agg(day)) FROM (SELECT DISTINCT "
+        + "project_id, (start_time AT TIME ZONE 'UTC')::date AS day FROM runs) d");
+      assertThat(keptDays).hasSizeGreaterThan(4).isEqualTo(rows(s, days));
+      assertThat(keptTests).isEqualTo(rows(s, tests));
+    }
+  }
+
+  private static JsonArray groups(long projectId, int days) {
+    HttpResponse<Buffer> answer = client.get("/api/projects/" + projectId + "/failure-groups?days=" + days)
+      .bearerTokenAuthentication(viewer).send().await();
+    assertThat(answer.statusCode()).as(answer.bodyAsString()).isEqualTo(200);
+    return answer.bodyAsJsonObject().getJsonArray("groups");
+  }
+
+  private static JsonObject group(long projectId, int days, String signature) {
+    return groups(projectId, days).stream().map(JsonObject.class::cast)
+      .filter(g -> g.getString("signature").equals(signature)).findFirst().orElseThrow();
+  }
+
+  private static List<String> rows(Statement s, String sql) throws SQLException {
+    List<String> rows = new ArrayList<>();
+    try (ResultSet r = s.executeQuery(sql)) {
+      int columns = r.getMetaData().getColumnCount();
+      while (r.next()) {
+        StringBuilder row = new StringBuilder();
+        for (int i = 1; i <= columns; i++) {
+          row.append(r.getString(i)).append('|');
+        }
+        rows.add(row.toString());
+      }
+    }
+    return rows;
   }
 }

@@ -159,7 +159,7 @@ class TriageBench {
         + "AND id <= " + run + " ORDER BY id DESC LIMIT 11) w") + "'";
       Map<String, String[]> plans = new LinkedHashMap<>();
       plans.put("run-failure-groups", new String[]{run + "", "50"});
-      plans.put("project-failure-groups", new String[]{"1", "now() - interval '30 days'", "50"});
+      plans.put("project-failure-groups", new String[]{"1", "(now() AT TIME ZONE 'UTC')::date - 29", "50"});
       plans.put("triage-run", new String[]{run + ""});
       plans.put("branch-window", new String[]{"1", "'main'", run + "", "10"});
       plans.put("failure-context-tests", new String[]{run + "", "1001"});
