@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  */
 public final class Bench {
 
-  static final List<String> SCENARIOS = List.of("memory", "latency", "ingest", "read", "growth", "purge", "cluster");
+  static final List<String> SCENARIOS = List.of("memory", "latency", "viewers", "ingest", "read", "growth", "purge",
+    "cluster");
 
   static boolean smoke;
   static boolean jfr;
@@ -57,8 +58,8 @@ public final class Bench {
 
     static Sizes full() {
       return new Sizes(3, 50, 2_000, 50, new int[] {1, 4, 16},
-        1_000, 30, 10, 10,
-        10_000,
+        count("BENCH_LIVE_CLIENTS", 1_000), 30, 10, 10,
+        count("BENCH_IDLE_CONNECTIONS", 10_000),
         200, 5_000, readScales(new int[] {1, 4}), 40);
     }
 
@@ -67,6 +68,12 @@ public final class Bench {
         20, 5, 2, 10,
         200,
         4, 200, new int[] {1, 2, 4}, 5);
+    }
+
+    /** BENCH_LIVE_CLIENTS=15000 (or BENCH_IDLE_CONNECTIONS) overrides a full run's count. */
+    private static int count(String name, int dflt) {
+      String env = System.getenv(name);
+      return env == null || env.isBlank() ? dflt : Integer.parseInt(env.trim());
     }
 
     /** BENCH_READ_SCALES=1,4,16 overrides the read growth sizes. */
@@ -204,9 +211,13 @@ public final class Bench {
     startNodeA();
     if (chosen.contains("memory")) {
       scenario("3 connection memory", () -> new MemoryBench(this).run());
+      scenario("3b a crowd opening a large run", () -> new InitCrowd(this).run());
     }
     if (chosen.contains("latency")) {
       scenario("2 live latency", () -> new LiveBench(this).run());
+    }
+    if (chosen.contains("viewers")) {
+      scenario("2b many viewers on one node", () -> new LiveBench(this).viewers());
     }
     IngestBench ingest = new IngestBench(this);
     if (chosen.contains("ingest") || chosen.contains("growth")) {

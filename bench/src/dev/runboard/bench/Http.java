@@ -20,6 +20,8 @@ final class Http implements AutoCloseable {
     }
   }
 
+  private static final String PING = ": ping\n\n";
+
   private final HttpClientAgent client;
   private final int port;
   long timeoutMs = 120_000;
@@ -67,6 +69,46 @@ final class Http implements AutoCloseable {
           });
         }
       });
+  }
+
+  /**
+   * A GET read to its end: the time from sending it until the first body chunk that holds {@code marker} (-1 when
+   * none did) and until the end, in nanoseconds, and the body's bytes but SSE pings. With {@code holdUntil}, the answer is not
+   * read (the socket is not drained) from its headers until that future completes: a client that stalls.
+   */
+  Future<long[]> timeTo(String uri, MultiMap headers, String marker, Future<?> holdUntil) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+      .setURI(uri).setIdleTimeout(timeoutMs).setHeaders(headers);
+    long start = System.nanoTime();
+    long[] times = {-1, -1, 0};
+    return client.request(options)
+      .compose(req -> {
+        Future<long[]> answer = req.response().compose(resp -> {
+          if (resp.statusCode() != 200) {
+            return Future.failedFuture("GET " + uri + ": " + resp.statusCode());
+          }
+          if (holdUntil != null) {
+            resp.pause();
+            holdUntil.onComplete(v -> resp.resume());
+          }
+          resp.handler(chunk -> {
+            String text = chunk.toString();
+            // `: ping` comments come when they come: the bytes counted are the events'.
+            times[2] += chunk.length() - PING.length() * (long) ((text.length() - text.replace(PING, "").length())
+              / PING.length());
+            if (times[0] < 0 && text.contains(marker)) {
+              times[0] = System.nanoTime() - start;
+            }
+          });
+          return resp.end().map(v -> {
+            times[1] = System.nanoTime() - start;
+            return times;
+          });
+        });
+        req.end();
+        return answer;
+      })
+      .timeout(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   Future<Response> get(String uri, MultiMap headers) {
