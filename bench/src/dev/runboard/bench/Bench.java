@@ -225,7 +225,9 @@ public final class Bench {
       scenario("1 ingest throughput" + (scales.length > 1 ? " and 5 growth" : ""), () -> ingest.run(scales));
     }
     if (chosen.contains("read") || chosen.contains("growth")) {
-      int[] scales = chosen.contains("growth") ? sizes.readScales() : new int[] {1};
+      // BENCH_READ_SCALES picks the sizes of `read` too (×1 alone otherwise).
+      int[] scales = chosen.contains("growth") || System.getenv("BENCH_READ_SCALES") != null ? sizes.readScales()
+        : new int[] {1};
       scenario("4 read API at scale" + (scales.length > 1 ? " and 5 growth" : ""),
         () -> new ReadBench(this).run(scales));
     }
