@@ -15,15 +15,10 @@ import java.util.function.Supplier;
  * time on this node (all HTTP verticle instances), the others waiting in order. A crowd opening streams thus
  * takes only part of the database pool, and the rest of the API keeps its connections. Each read runs, and its
  * result arrives, on the event loop of the stream that asked.
- *
- * <p>A stream's first read (its run's head: {@code init} starts with it) goes before every waiting page
- * ({@link #readFirst}): in a crowd opening a large run, each viewer gets the start of its {@code init} in a few
- * milliseconds instead of after the pages of the viewers that came before it.
  */
 final class ReadGate implements Shareable {
 
   private final int permits;
-  private final Deque<Runnable> first = new ArrayDeque<>();
   private final Deque<Runnable> waiting = new ArrayDeque<>();
   private int running;
 
@@ -39,15 +34,6 @@ final class ReadGate implements Shareable {
 
   /** Runs {@code read} once a place is free; call on an event loop. */
   <T> Future<T> read(Supplier<Future<T>> read) {
-    return read(read, waiting);
-  }
-
-  /** Runs {@code read} once a place is free, before the reads of {@link #read} that wait. */
-  <T> Future<T> readFirst(Supplier<Future<T>> read) {
-    return read(read, first);
-  }
-
-  private <T> Future<T> read(Supplier<Future<T>> read, Deque<Runnable> queue) {
     Context context = Vertx.currentContext();
     Promise<T> result = Promise.promise();
     Runnable start = () -> context.runOnContext(v -> {
@@ -68,7 +54,7 @@ final class ReadGate implements Shareable {
       if (now) {
         running++;
       } else {
-        queue.add(start);
+        waiting.add(start);
       }
     }
     if (now) {
@@ -80,7 +66,7 @@ final class ReadGate implements Shareable {
   private void release() {
     Runnable next;
     synchronized (this) {
-      next = first.isEmpty() ? waiting.poll() : first.poll();
+      next = waiting.poll();
       if (next == null) {
         running--;
       }

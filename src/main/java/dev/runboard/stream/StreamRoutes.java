@@ -113,9 +113,8 @@ public final class StreamRoutes {
     if (!admit(ctx, owner)) {
       return;
     }
-    // Through the gate like the stream's other reads (a crowd opening streams takes only part of the pool), but
-    // before the pages that wait: a stream starts with its head.
-    reads.readFirst(() -> log.head(runId)).onSuccess(head -> {
+    // Through the gate like the stream's other reads: a crowd opening streams takes only part of the pool.
+    reads.read(() -> log.head(runId)).onSuccess(head -> {
       if (head == null) {
         streams.release(owner);
         ctx.fail(ApiException.notFound("No run " + runId + "."));
@@ -137,7 +136,7 @@ public final class StreamRoutes {
         connection, pages, reads, maxQueuedBytes);
       hub.join(stream[0])
         .compose(v -> lastEventId != null ? stream[0].startWithReplay(lastEventId)
-          : reads.readFirst(() -> log.head(runId)).compose(stream[0]::startWithSnapshot))
+          : reads.read(() -> log.head(runId)).compose(stream[0]::startWithSnapshot))
         .onFailure(e -> {
           logger.warn("Stream of run {} failed: {}", runId, e.toString());
           connection.end();
