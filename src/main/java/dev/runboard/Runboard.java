@@ -3,6 +3,7 @@ package dev.runboard;
 import dev.runboard.auth.Accounts;
 import dev.runboard.config.AppConfig;
 import dev.runboard.config.DatabaseUrl;
+import dev.runboard.maintenance.FailureRollupVerticle;
 import dev.runboard.maintenance.RetentionVerticle;
 import dev.runboard.maintenance.SweeperVerticle;
 import dev.runboard.store.EmbeddedDatabase;
@@ -85,7 +86,8 @@ public final class Runboard {
         .compose(checked -> vertx.deployVerticle(new MigrationVerticle(), options(effective)))
         .compose(migrated -> seedAdministrator(vertx, effective))
         .compose(seeded -> vertx.deployVerticle(new SweeperVerticle(), options(effective)))
-        .compose(sweeper -> vertx.deployVerticle(new RetentionVerticle(storage), options(effective)))
+        .compose(sweeper -> vertx.deployVerticle(new FailureRollupVerticle(), options(effective)))
+        .compose(rollup -> vertx.deployVerticle(new RetentionVerticle(storage), options(effective)))
         .compose(retention -> vertx.deployVerticle(new WebhookVerticle(), options(effective)))
         .compose(webhooks -> vertx.deployVerticle(() -> new HttpVerticle(metrics, storage),
           options(effective).setInstances(effective.httpInstances())))

@@ -1,5 +1,5 @@
 -- A project's failure groups over a window of days (api/project-failure-groups.sql) read a rollup instead of every
--- fingerprinted attempt of the window: at 1 M results that was ~48,000 attempts and ~140 ms; the rollup holds one
+-- fingerprinted attempt of the window: at 1 M results that was ~48,000 attempts and ~100 ms; the rollup holds one
 -- row per fingerprint and day (~900 rows for 30 days of 30 causes) plus one per fingerprint, day and test.
 --
 -- failure_days: per project, UTC day of the run's start and fingerprint: the runs and attempts it failed, the first
@@ -8,10 +8,12 @@
 -- counts the distinct tests of its window. Fingerprints are hex digits: byte order ("C") sorts them as well as a
 -- language's collation would, and cheaper.
 --
--- Both are written by a trigger on attempts, in the transaction that stores the attempt, so a read sees what the
--- attempts say as soon as they commit; deleting runs (an administrator's delete, the retention purge) recomputes
--- the days of the deleted runs from the attempts that remain. No foreign keys: projects are never deleted, and a
--- key check would lock the project's row in every failing batch.
+-- Ingest never writes a row that another run could write too (that would make concurrent runs of a project wait
+-- for each other's commits): a trigger on attempts queues each fingerprinted attempt in failure_pending, a plain
+-- insert, and a job (maintenance/roll-up-failures.sql, every second on some node) moves the queue into the rollup.
+-- A read adds what is still queued, so it sees a failure as soon as its batch commits. The rollup is written only
+-- under failure_rollup_lock's row (the job, and the recount after runs are deleted): one writer at a time.
+-- No foreign keys: projects are never deleted, and deleting runs recounts their days (below).
 CREATE TABLE failure_days (
   project_id  bigint      NOT NULL,
   day         date        NOT NULL,
@@ -27,53 +29,46 @@ CREATE TABLE failure_days (
 
 CREATE TABLE failure_day_tests (
   project_id  bigint NOT NULL,
-  fingerprint text   COLLATE "C" NOT NULL,
   day         date   NOT NULL,
+  fingerprint text   COLLATE "C" NOT NULL,
   test_id     bigint NOT NULL,
   PRIMARY KEY (project_id, day, fingerprint, test_id)
 );
 
--- One fingerprinted attempt: its run's day row counts it (and counts the run once: for the run's first attempt of
--- the fingerprint, the lowest id; every row trigger of a statement sees all the statement's rows), and its test
--- joins the day's set. Lock order: write-batch.sql inserts a batch's attempts ordered by fingerprint, so two
--- batches of one project take the day rows in the same order; a failure_day_tests key is only written under its
--- failure_days row's lock, so it never waits.
-CREATE FUNCTION failure_days_of_attempt() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  run_project bigint;
-  run_start   timestamptz;
-  run_day     date;
-  first_of_run integer;
+-- Fingerprinted attempts not yet in the rollup. Short-lived (the job empties it every second): no index but the key.
+CREATE TABLE failure_pending (
+  attempt_id  bigint      PRIMARY KEY,
+  run_id      bigint      NOT NULL,
+  project_id  bigint      NOT NULL,
+  day         date        NOT NULL,
+  fingerprint text        COLLATE "C" NOT NULL,
+  test_id     bigint      NOT NULL,
+  start_time  timestamptz NOT NULL,
+  signature   text
+);
+
+CREATE TABLE failure_rollup_lock (
+  id integer PRIMARY KEY CHECK (id = 1)
+);
+INSERT INTO failure_rollup_lock VALUES (1);
+
+CREATE FUNCTION failure_pending_of_attempt() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  SELECT project_id, start_time INTO run_project, run_start FROM runs WHERE id = NEW.run_id;
-  run_day := (run_start AT TIME ZONE 'UTC')::date;
-  first_of_run := CASE WHEN EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = NEW.run_id
-                                    AND a.fingerprint = NEW.fingerprint AND a.id < NEW.id) THEN 0 ELSE 1 END;
-  INSERT INTO failure_days AS d (project_id, day, fingerprint, runs, attempts, first_seen, last_seen, last_run_id,
-                                 signature)
-  VALUES (run_project, run_day, NEW.fingerprint, first_of_run, 1, run_start, run_start, NEW.run_id,
-          NEW.error_signature)
-  ON CONFLICT (project_id, day, fingerprint) DO UPDATE
-  SET runs = d.runs + excluded.runs,
-      attempts = d.attempts + 1,
-      first_seen = least(d.first_seen, excluded.first_seen),
-      last_run_id = CASE WHEN (excluded.last_seen, excluded.last_run_id) > (d.last_seen, d.last_run_id)
-                         THEN excluded.last_run_id ELSE d.last_run_id END,
-      signature = CASE WHEN (excluded.last_seen, excluded.last_run_id) > (d.last_seen, d.last_run_id)
-                       THEN excluded.signature ELSE d.signature END,
-      last_seen = greatest(d.last_seen, excluded.last_seen);
-  INSERT INTO failure_day_tests (project_id, day, fingerprint, test_id)
-  VALUES (run_project, run_day, NEW.fingerprint, NEW.test_id)
-  ON CONFLICT DO NOTHING;
+  INSERT INTO failure_pending (attempt_id, run_id, project_id, day, fingerprint, test_id, start_time, signature)
+  SELECT NEW.id, NEW.run_id, r.project_id, (r.start_time AT TIME ZONE 'UTC')::date, NEW.fingerprint, NEW.test_id,
+         r.start_time, NEW.error_signature
+  FROM runs r
+  WHERE r.id = NEW.run_id;
   RETURN NULL;
 END
 $$;
-CREATE TRIGGER attempts_failure_days AFTER INSERT ON attempts
-  FOR EACH ROW WHEN (NEW.fingerprint IS NOT NULL) EXECUTE FUNCTION failure_days_of_attempt();
+CREATE TRIGGER attempts_failure_pending AFTER INSERT ON attempts
+  FOR EACH ROW WHEN (NEW.fingerprint IS NOT NULL) EXECUTE FUNCTION failure_pending_of_attempt();
 
--- The rollup of the given (project, day) pairs made again from the attempts of the runs that exist: after runs are
--- deleted, and once here for the attempts stored before this migration.
-CREATE FUNCTION failure_days_recompute(projects bigint[], days date[]) RETURNS void LANGUAGE plpgsql AS $$
+-- The rollup of the given (project, day) pairs made again from the attempts of the runs that exist and that are
+-- not queued (those the job will add): after runs are deleted, and once here for the attempts stored before this
+-- migration. The caller holds failure_rollup_lock's row, so nothing leaves the queue meanwhile.
+CREATE FUNCTION failure_days_recount(projects bigint[], days date[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM failure_days d
   USING unnest(projects, days) AS t(project_id, day)
@@ -87,6 +82,7 @@ BEGIN
     JOIN runs r ON r.project_id = t.project_id AND r.start_time >= t.day::timestamp AT TIME ZONE 'UTC'
                AND r.start_time < (t.day + 1)::timestamp AT TIME ZONE 'UTC'
     JOIN attempts a ON a.run_id = r.id AND a.fingerprint IS NOT NULL
+    WHERE NOT EXISTS (SELECT 1 FROM failure_pending p WHERE p.attempt_id = a.id)
   ), day_rows AS (
     INSERT INTO failure_days (project_id, day, fingerprint, runs, attempts, first_seen, last_seen, last_run_id,
                               signature)
@@ -102,6 +98,7 @@ BEGIN
 END
 $$;
 
+-- Deleted runs: their queued attempts leave the queue, and their days are counted again.
 CREATE FUNCTION failure_days_of_runs() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   projects bigint[];
@@ -111,7 +108,9 @@ BEGIN
   INTO projects, days
   FROM (SELECT DISTINCT project_id, (start_time AT TIME ZONE 'UTC')::date AS day FROM gone) g;
   IF projects IS NOT NULL THEN
-    PERFORM failure_days_recompute(projects, days);
+    PERFORM 1 FROM failure_rollup_lock WHERE id = 1 FOR UPDATE;
+    DELETE FROM failure_pending p USING gone g WHERE p.run_id = g.id;
+    PERFORM failure_days_recount(projects, days);
   END IF;
   RETURN NULL;
 END
@@ -119,7 +118,7 @@ $$;
 CREATE TRIGGER runs_delete_failure_days AFTER DELETE ON runs
   REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION failure_days_of_runs();
 
-SELECT failure_days_recompute(coalesce(array_agg(project_id), '{}'), coalesce(array_agg(day), '{}'))
+SELECT failure_days_recount(coalesce(array_agg(project_id), '{}'), coalesce(array_agg(day), '{}'))
 FROM (SELECT DISTINCT r.project_id, (r.start_time AT TIME ZONE 'UTC')::date AS day
       FROM runs r
       WHERE EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = r.id AND a.fingerprint IS NOT NULL)) d;

@@ -11,11 +11,9 @@ WITH new_attempts AS (
          a.extra::jsonb, a.seq, a.outcome, a.fingerprint, a.error_signature
   FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::int[], $9::text[],
               $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[],
-              $17::text[], $18::text[], $19::text[]) WITH ORDINALITY
+              $17::text[], $18::text[], $19::text[])
     AS a(test_id, retry, status, expected_status, duration_ms, line, col, error_message, error_stack,
-         error_location, steps, annotations, attachments, extra, seq, outcome, fingerprint, error_signature, n)
-  -- By fingerprint: the rollup trigger (V15__failure_days.sql) then takes a project's day rows in one order.
-  ORDER BY a.fingerprint NULLS FIRST, a.n
+         error_location, steps, annotations, attachments, extra, seq, outcome, fingerprint, error_signature)
 ), new_results AS (
   INSERT INTO results (run_id, test_id, project_id, final_retry, status, expected_status, duration_ms, attempt_count,
                        outcome)

@@ -168,14 +168,36 @@ class FailureGroupsTest {
     String today = OffsetDateTime.now(ZoneOffset.UTC).toString();
     String threeDaysAgo = OffsetDateTime.now(ZoneOffset.UTC).minusDays(3).toString();
     String tenDaysAgo = OffsetDateTime.now(ZoneOffset.UTC).minusDays(10).toString();
-    // One cause (line 70 of the file) in four runs on three days; test "a" fails on every day, "b" on one.
-    long old = run("days", tenDaysAgo, List.of(failure("a", 0, "Error: boom 1", 70), failure("z", 0, "Error: old", 90)));
-    long middle = run("days", threeDaysAgo, List.of(failure("a", 0, "Error: boom 2", 70),
-      failure("a", 1, "Error: boom 3", 70)));
-    long morning = run("days", today, List.of(failure("a", 0, "Error: boom 4", 70)));
-    long latest = run("days", today, List.of(failure("b", 0, "Error: boom 5", 70)));
-    long projectId = client.get("/api/test-runs/" + latest).bearerTokenAuthentication(viewer).send().await()
-      .bodyAsJsonObject().getLong("projectId");
+    long old;
+    long middle;
+    long morning;
+    long latest;
+    long projectId;
+    JsonArray queued30;
+    JsonArray queued7;
+    try (Connection job = TestDatabase.jdbc(db); Statement s = job.createStatement()) {
+      // Holding the rollup's lock keeps the job from moving anything: the first reads see only the queue.
+      job.setAutoCommit(false);
+      s.execute("SELECT id FROM failure_rollup_lock FOR UPDATE");
+      // One cause (line 70 of the file) in four runs on three days; test "a" fails on every day, "b" on one.
+      old = run("days", tenDaysAgo, List.of(failure("a", 0, "Error: boom 1", 70), failure("z", 0, "Error: old", 90)));
+      middle = run("days", threeDaysAgo, List.of(failure("a", 0, "Error: boom 2", 70),
+        failure("a", 1, "Error: boom 3", 70)));
+      morning = run("days", today, List.of(failure("a", 0, "Error: boom 4", 70)));
+      latest = run("days", today, List.of(failure("b", 0, "Error: boom 5", 70)));
+      projectId = client.get("/api/test-runs/" + latest).bearerTokenAuthentication(viewer).send().await()
+        .bodyAsJsonObject().getLong("projectId");
+      queued30 = groups(projectId, 30);
+      queued7 = groups(projectId, 7);
+      try (Connection c = TestDatabase.jdbc(db); Statement other = c.createStatement()) {
+        assertThat(rows(other, "SELECT count(*) FROM failure_pending WHERE project_id = " + projectId))
+          .as("six failing attempts queued").containsExactly("6|");
+      }
+      job.rollback();
+    }
+    awaitRolledUp();
+    assertThat(groups(projectId, 30)).as("the same answer from the rollup as from the queue").isEqualTo(queued30);
+    assertThat(groups(projectId, 7)).isEqualTo(queued7);
 
     JsonObject boom = group(projectId, 30, "Error: boom <n>");
     assertThat(boom.getInteger("runs")).isEqualTo(4);
@@ -208,17 +230,31 @@ class FailureGroupsTest {
     assertThat(after.getJsonArray("trend")).hasSize(2);
     assertThat(old).isLessThan(morning);
 
-    // What the trigger kept equals the rollup made again from the attempts.
+    // What the job kept equals the rollup made again from the attempts.
+    awaitRolledUp();
     try (Connection c = TestDatabase.jdbc(db); Statement s = c.createStatement()) {
       String days = "SELECT project_id, day, fingerprint, runs, attempts, first_seen, last_seen, last_run_id, signature"
         + " FROM failure_days ORDER BY 1, 2, 3";
       String tests = "SELECT project_id, day, fingerprint, test_id FROM failure_day_tests ORDER BY 1, 2, 3, 4";
       List<String> keptDays = rows(s, days);
       List<String> keptTests = rows(s, tests);
-      s.execute("SELECT failure_days_recompute(array_agg(project_id), array_agg(day)) FROM (SELECT DISTINCT "
+      c.setAutoCommit(false);
+      s.execute("SELECT id FROM failure_rollup_lock FOR UPDATE");
+      s.execute("SELECT failure_days_recount(array_agg(project_id), array_agg(day)) FROM (SELECT DISTINCT "
         + "project_id, (start_time AT TIME ZONE 'UTC')::date AS day FROM runs) d");
       assertThat(keptDays).hasSizeGreaterThan(4).isEqualTo(rows(s, days));
       assertThat(keptTests).isEqualTo(rows(s, tests));
+    }
+  }
+
+  /** Waits (at most 10 s) until the rollup job has moved every queued failure. */
+  private static void awaitRolledUp() throws Exception {
+    try (Connection c = TestDatabase.jdbc(db); Statement s = c.createStatement()) {
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (!rows(s, "SELECT count(*) FROM failure_pending").equals(List.of("0|"))) {
+        assertThat(System.nanoTime()).as("the queue is emptied within 10 s").isLessThan(deadline);
+        Thread.sleep(50);
+      }
     }
   }
 
