@@ -130,6 +130,46 @@ class SchemaTest {
     }
   }
 
+  @Test
+  @DisplayName("V15 migrates a populated database: the failure rollup is built from the stored failures")
+  void failureRollupMigration() throws SQLException {
+    DatabaseUrl old = TestDatabase.freshDatabase();
+    Flyway.configure().dataSource(old.jdbcUrl(), old.user(), old.password()).locations("classpath:db/migration")
+      .target("14").load().migrate();
+    try (Connection c = TestDatabase.jdbc(old); Statement s = c.createStatement()) {
+      long project = id(s, "INSERT INTO projects (name) VALUES ('v14') RETURNING id");
+      long[] tests = new long[2];
+      for (int t = 0; t < tests.length; t++) {
+        tests[t] = id(s, "INSERT INTO tests (project_id, file, title_path, title, identity_hash) VALUES (" + project
+          + ", 'a.spec.ts', ARRAY['t" + t + "'], 't" + t + "', decode(md5('t" + t + "'), 'hex')) RETURNING id");
+      }
+      // Three runs on two days; test 0 fails in each with fingerprint f1 (twice in the last run), test 1 once.
+      String[] starts = {"2026-11-20 10:00+00", "2026-11-21 09:00+00", "2026-11-21 18:00+00"};
+      for (int r = 0; r < starts.length; r++) {
+        long run = id(s, "INSERT INTO runs (project_id, source, status, start_time, end_time) VALUES (" + project
+          + ", 'submit', 'failed', '" + starts[r] + "', '" + starts[r] + "') RETURNING id");
+        String failed = "INSERT INTO attempts (run_id, test_id, retry, status, duration_ms, outcome, fingerprint, "
+          + "error_signature) VALUES (" + run + ", %d, %d, 'failed', 1, 'unexpected', '%s', 'Error: %s')";
+        s.execute(String.format(failed, tests[0], 0, "f1", "one"));
+        if (r == 2) {
+          s.execute(String.format(failed, tests[0], 1, "f1", "one"));
+          s.execute(String.format(failed, tests[1], 0, "f2", "two"));
+        }
+      }
+    }
+    Migrations.migrate(old);
+    try (Connection c = TestDatabase.jdbc(old); Statement s = c.createStatement()) {
+      assertThat(strings(s, "SELECT day || ' ' || fingerprint || ' runs ' || runs || ' attempts ' || attempts "
+        + "|| ' ' || signature FROM failure_days ORDER BY day, fingerprint")).containsExactly(
+        "2026-11-20 f1 runs 1 attempts 1 Error: one",
+        "2026-11-21 f1 runs 2 attempts 3 Error: one",
+        "2026-11-21 f2 runs 1 attempts 1 Error: two");
+      assertThat(strings(s, "SELECT count(*) FROM failure_day_tests")).as("test 0 on two days, test 1 on one")
+        .containsExactly("3");
+      assertThat(strings(s, "SELECT count(*) FROM failure_pending")).containsExactly("0");
+    }
+  }
+
   private static List<String> strings(Statement s, String sql) throws SQLException {
     List<String> out = new java.util.ArrayList<>();
     try (ResultSet rs = s.executeQuery(sql)) {
