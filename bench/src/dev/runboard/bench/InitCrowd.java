@@ -14,7 +14,8 @@ import java.util.List;
  * run of R results at once (its {@code init} is several MB), twice: viewers that read as fast as they can (time to
  * the first byte of {@code init} and to the whole stream), and viewers that stall (they read nothing for 3 s): the
  * heap after a full GC while they stall, against the same server before, is what the server holds for them. Then
- * the stalled viewers read on, and every viewer of both rounds must have received the same bytes.
+ * the stalled viewers read on, and every viewer of both rounds must have received the same bytes (but for `: ping`
+ * comments, which come when they come).
  */
 final class InitCrowd {
 
