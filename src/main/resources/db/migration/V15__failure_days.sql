@@ -10,10 +10,10 @@
 --
 -- Ingest never writes a row that another run could write too (that would make concurrent runs of a project wait
 -- for each other's commits): a trigger on attempts queues each fingerprinted attempt in failure_pending, a plain
--- insert, and a job (maintenance/roll-up-failures.sql, every second on some node) moves the queue into the rollup.
+-- insert, and a job (failure_rollup_move below, every second on some node) moves the queue into the rollup.
 -- A read adds what is still queued, so it sees a failure as soon as its batch commits. The rollup is written only
--- under failure_rollup_lock's row (the job, and the recount after runs are deleted): one writer at a time.
--- No foreign keys: projects are never deleted, and deleting runs recounts their days (below).
+-- by failure_rollup_move under failure_rollup_lock's row: one writer at a time. Deleting runs queues their days'
+-- remaining failures again (below). No foreign keys: projects are never deleted.
 CREATE TABLE failure_days (
   project_id  bigint      NOT NULL,
   day         date        NOT NULL,
@@ -65,10 +65,54 @@ $$;
 CREATE TRIGGER attempts_failure_pending AFTER INSERT ON attempts
   FOR EACH ROW WHEN (NEW.fingerprint IS NOT NULL) EXECUTE FUNCTION failure_pending_of_attempt();
 
--- The rollup of the given (project, day) pairs made again from the attempts of the runs that exist and that are
--- not queued (those the job will add): after runs are deleted, and once here for the attempts stored before this
--- migration. The caller holds failure_rollup_lock's row, so nothing leaves the queue meanwhile.
-CREATE FUNCTION failure_days_recount(projects bigint[], days date[]) RETURNS void LANGUAGE plpgsql AS $$
+-- Moves up to `batch` queued attempts (the oldest first) into the rollup, in one statement, and answers how many:
+-- taken off the queue, added to their day rows (a run counts once per fingerprint and day: for its attempt of the
+-- fingerprint with the lowest id, whichever move takes it) and to their days' test sets. Only under
+-- failure_rollup_lock's row, SKIP LOCKED: while someone else holds it, it moves nothing. The only writer of the rollup.
+CREATE FUNCTION failure_rollup_move(batch integer) RETURNS integer LANGUAGE sql AS $$
+  WITH lock AS MATERIALIZED (
+    SELECT id FROM failure_rollup_lock WHERE id = 1 FOR UPDATE SKIP LOCKED
+  ), moved AS MATERIALIZED (
+    DELETE FROM failure_pending p
+    WHERE p.attempt_id IN (SELECT q.attempt_id FROM failure_pending q WHERE EXISTS (SELECT 1 FROM lock)
+                           ORDER BY q.attempt_id LIMIT batch)
+    RETURNING p.attempt_id, p.run_id, p.project_id, p.day, p.fingerprint, p.test_id, p.start_time, p.signature
+  ), counted AS MATERIALIZED (
+    SELECT m.*, CASE WHEN EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = m.run_id
+                                  AND a.fingerprint = m.fingerprint COLLATE "default" AND a.id < m.attempt_id)
+                THEN 0 ELSE 1 END AS first
+    FROM moved m
+  ), day_rows AS (
+    INSERT INTO failure_days AS d (project_id, day, fingerprint, runs, attempts, first_seen, last_seen, last_run_id,
+                                   signature)
+    SELECT project_id, day, fingerprint, sum(first), count(*), min(start_time), max(start_time),
+           (array_agg(run_id ORDER BY start_time DESC, run_id DESC))[1],
+           (array_agg(signature ORDER BY start_time DESC, run_id DESC))[1]
+    FROM counted
+    GROUP BY project_id, day, fingerprint
+    ON CONFLICT (project_id, day, fingerprint) DO UPDATE
+    SET runs = d.runs + excluded.runs,
+        attempts = d.attempts + excluded.attempts,
+        first_seen = least(d.first_seen, excluded.first_seen),
+        last_run_id = CASE WHEN (excluded.last_seen, excluded.last_run_id) > (d.last_seen, d.last_run_id)
+                           THEN excluded.last_run_id ELSE d.last_run_id END,
+        signature = CASE WHEN (excluded.last_seen, excluded.last_run_id) > (d.last_seen, d.last_run_id)
+                         THEN excluded.signature ELSE d.signature END,
+        last_seen = greatest(d.last_seen, excluded.last_seen)
+  ), day_tests AS (
+    INSERT INTO failure_day_tests (project_id, day, fingerprint, test_id)
+    SELECT DISTINCT project_id, day, fingerprint, test_id
+    FROM counted
+    ON CONFLICT DO NOTHING
+  )
+  SELECT count(*)::int FROM moved
+$$;
+
+-- The given (project, day) pairs' rollup rows are dropped and their stored failures queued again, so that the next
+-- moves count those days anew (after runs are deleted; here, once, for the failures stored before this migration).
+-- The caller holds failure_rollup_lock's row, so nothing is moved meanwhile; reads count the queue, so they stay
+-- exact throughout.
+CREATE FUNCTION failure_days_requeue(projects bigint[], days date[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM failure_days d
   USING unnest(projects, days) AS t(project_id, day)
@@ -76,25 +120,13 @@ BEGIN
   DELETE FROM failure_day_tests d
   USING unnest(projects, days) AS t(project_id, day)
   WHERE d.project_id = t.project_id AND d.day = t.day;
-  WITH failing AS MATERIALIZED (
-    SELECT t.project_id, t.day, a.fingerprint, r.id AS run_id, r.start_time, a.test_id, a.error_signature
-    FROM unnest(projects, days) AS t(project_id, day)
-    JOIN runs r ON r.project_id = t.project_id AND r.start_time >= t.day::timestamp AT TIME ZONE 'UTC'
-               AND r.start_time < (t.day + 1)::timestamp AT TIME ZONE 'UTC'
-    JOIN attempts a ON a.run_id = r.id AND a.fingerprint IS NOT NULL
-    WHERE NOT EXISTS (SELECT 1 FROM failure_pending p WHERE p.attempt_id = a.id)
-  ), day_rows AS (
-    INSERT INTO failure_days (project_id, day, fingerprint, runs, attempts, first_seen, last_seen, last_run_id,
-                              signature)
-    SELECT project_id, day, fingerprint, count(DISTINCT run_id), count(*), min(start_time), max(start_time),
-           (array_agg(run_id ORDER BY start_time DESC, run_id DESC))[1],
-           (array_agg(error_signature ORDER BY start_time DESC, run_id DESC))[1]
-    FROM failing
-    GROUP BY project_id, day, fingerprint
-  )
-  INSERT INTO failure_day_tests (project_id, day, fingerprint, test_id)
-  SELECT DISTINCT project_id, day, fingerprint, test_id
-  FROM failing;
+  INSERT INTO failure_pending (attempt_id, run_id, project_id, day, fingerprint, test_id, start_time, signature)
+  SELECT a.id, r.id, t.project_id, t.day, a.fingerprint, a.test_id, r.start_time, a.error_signature
+  FROM unnest(projects, days) AS t(project_id, day)
+  JOIN runs r ON r.project_id = t.project_id AND r.start_time >= t.day::timestamp AT TIME ZONE 'UTC'
+             AND r.start_time < (t.day + 1)::timestamp AT TIME ZONE 'UTC'
+  JOIN attempts a ON a.run_id = r.id AND a.fingerprint IS NOT NULL
+  ON CONFLICT (attempt_id) DO NOTHING;
 END
 $$;
 
@@ -110,7 +142,7 @@ BEGIN
   IF projects IS NOT NULL THEN
     PERFORM 1 FROM failure_rollup_lock WHERE id = 1 FOR UPDATE;
     DELETE FROM failure_pending p USING gone g WHERE p.run_id = g.id;
-    PERFORM failure_days_recount(projects, days);
+    PERFORM failure_days_requeue(projects, days);
   END IF;
   RETURN NULL;
 END
@@ -118,7 +150,14 @@ $$;
 CREATE TRIGGER runs_delete_failure_days AFTER DELETE ON runs
   REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION failure_days_of_runs();
 
-SELECT failure_days_recount(coalesce(array_agg(project_id), '{}'), coalesce(array_agg(day), '{}'))
+-- The failures stored before this migration: queued, then moved.
+SELECT failure_days_requeue(coalesce(array_agg(project_id), '{}'), coalesce(array_agg(day), '{}'))
 FROM (SELECT DISTINCT r.project_id, (r.start_time AT TIME ZONE 'UTC')::date AS day
       FROM runs r
       WHERE EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = r.id AND a.fingerprint IS NOT NULL)) d;
+DO $$
+BEGIN
+  WHILE failure_rollup_move(10000) = 10000 LOOP
+  END LOOP;
+END
+$$;
