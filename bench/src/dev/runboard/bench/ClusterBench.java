@@ -43,8 +43,7 @@ final class ClusterBench {
 
     Watched(Node ingest, List<Node> viewers, String project) {
       http = new Http(b.vertx, ingest.port, 2);
-      JsonObject started = http.post("/api/test-runs/start", Http.json(b.reporterKey),
-        Buffer.buffer(new JsonObject().put("projectName", project).encode())).await().json();
+      JsonObject started = http.startRun(b.reporterKey, project, null).await();
       runId = started.getLong("runId");
       token = started.getString("streamToken");
       MultiMap headers = Http.bearer(b.viewerKey);

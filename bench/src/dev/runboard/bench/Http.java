@@ -111,6 +111,23 @@ final class Http implements AutoCloseable {
       .timeout(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Starts a run of {@code project} ({@code expectedTests} may be null) with the reporter's key: its {@code start}
+   * answer ({@code runId}, {@code streamToken}, …), or a failure unless it is 201.
+   */
+  Future<JsonObject> startRun(String reporterKey, String project, Integer expectedTests) {
+    JsonObject body = new JsonObject().put("projectName", project);
+    if (expectedTests != null) {
+      body.put("expectedTests", expectedTests);
+    }
+    return post("/api/test-runs/start", json(reporterKey), Buffer.buffer(body.encode())).map(resp -> {
+      if (resp.status() != 201) {
+        throw new IllegalStateException("start: " + resp.status() + " " + resp.body());
+      }
+      return resp.json();
+    });
+  }
+
   Future<Response> get(String uri, MultiMap headers) {
     return send(HttpMethod.GET, uri, headers, null);
   }

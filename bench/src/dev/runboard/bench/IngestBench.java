@@ -236,14 +236,9 @@ final class IngestBench {
       long[] runIds = new long[SUBMIT_CLIENTS];
       String[] tokens = new String[SUBMIT_CLIENTS];
       for (int c = 0; c < SUBMIT_CLIENTS; c++) {
-        Http.Response resp = http.post("/api/test-runs/start", Http.json(b.reporterKey), Buffer.buffer(
-          new JsonObject().put("projectName", "bench-ingest").put("expectedTests", perClient * RUN_SIZE).encode()))
-          .await();
-        if (resp.status() != 201) {
-          throw new IllegalStateException("start: " + resp.status() + " " + resp.body());
-        }
-        runIds[c] = resp.json().getLong("runId");
-        tokens[c] = resp.json().getString("streamToken");
+        JsonObject started = http.startRun(b.reporterKey, "bench-ingest", perClient * RUN_SIZE).await();
+        runIds[c] = started.getLong("runId");
+        tokens[c] = started.getString("streamToken");
       }
       long[] latencies = new long[SUBMIT_CLIENTS * perClient];
       AtomicInteger n = new AtomicInteger();
@@ -366,16 +361,11 @@ final class IngestBench {
       List<Future<?>> starts = new ArrayList<>();
       for (int r = 0; r < reporters; r++) {
         int i = r;
-        starts.add(http.post("/api/test-runs/start", Http.json(b.reporterKey), Buffer.buffer(new JsonObject()
-            .put("projectName", "bench-ingest").put("expectedTests", perReporter).encode()))
-          .map(resp -> {
-            if (resp.status() != 201) {
-              throw new IllegalStateException("start: " + resp.status() + " " + resp.body());
-            }
-            runIds[i] = resp.json().getLong("runId");
-            tokens[i] = resp.json().getString("streamToken");
-            return null;
-          }));
+        starts.add(http.startRun(b.reporterKey, "bench-ingest", perReporter).map(started -> {
+          runIds[i] = started.getLong("runId");
+          tokens[i] = started.getString("streamToken");
+          return null;
+        }));
       }
       Future.all(starts).await();
       long[] latencies = new long[reporters * batches];

@@ -85,8 +85,7 @@ final class InitCrowd {
   private long finishedRun(Node node, int results) {
     Http http = new Http(b.vertx, node.port, 2);
     try {
-      JsonObject started = http.post("/api/test-runs/start", Http.json(b.reporterKey), Buffer.buffer(new JsonObject()
-        .put("projectName", "bench-crowd").put("expectedTests", results).encode())).await().json();
+      JsonObject started = http.startRun(b.reporterKey, "bench-crowd", results).await();
       long runId = started.getLong("runId");
       String token = started.getString("streamToken");
       for (int from = 0; from < results; from += 500) {

@@ -42,8 +42,7 @@ final class LiveBench {
     Target(Node ingestNode, Node watchNode, String project, int clients, String localAddress) throws Exception {
       this.clients = clients;
       http = new Http(b.vertx, ingestNode.port, 4);
-      JsonObject started = http.post("/api/test-runs/start", Http.json(b.reporterKey),
-        Buffer.buffer(new JsonObject().put("projectName", project).encode())).await().json();
+      JsonObject started = http.startRun(b.reporterKey, project, null).await();
       runId = started.getLong("runId");
       token = started.getString("streamToken");
       MultiMap headers = Http.bearer(b.viewerKey);

@@ -1,7 +1,5 @@
 package dev.runboard.bench;
 
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -45,8 +43,7 @@ final class MemoryBench {
       Http http = new Http(b.vertx, b.nodeA.port, 2);
       long runId;
       try {
-        runId = http.post("/api/test-runs/start", Http.json(b.reporterKey), Buffer.buffer(new JsonObject()
-          .put("projectName", "bench-memory").encode())).await().json().getLong("runId");
+        runId = http.startRun(b.reporterKey, "bench-memory", null).await().getLong("runId");
       } finally {
         http.close();
       }

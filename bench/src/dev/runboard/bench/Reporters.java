@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -62,16 +61,11 @@ final class Reporters {
       List<Future<?>> starts = new ArrayList<>();
       for (int r = 0; r < reporters; r++) {
         int i = r;
-        starts.add(clients.get(r % clients.size()).post("/api/test-runs/start", Http.json(reporterKey),
-            Buffer.buffer(new JsonObject().put("projectName", project).put("expectedTests", perReporter).encode()))
-          .map(resp -> {
-            if (resp.status() != 201) {
-              throw new IllegalStateException("start: " + resp.status() + " " + resp.body());
-            }
-            runIds[i] = resp.json().getLong("runId");
-            tokens[i] = resp.json().getString("streamToken");
-            return null;
-          }));
+        starts.add(clients.get(r % clients.size()).startRun(reporterKey, project, perReporter).map(started -> {
+          runIds[i] = started.getLong("runId");
+          tokens[i] = started.getString("streamToken");
+          return null;
+        }));
       }
       Future.all(starts).await();
       long[] latencies = new long[reporters * batches];
