@@ -119,7 +119,7 @@ final class ApiRows {
       .put("errorMessage", row.getString("error_message"));
   }
 
-  /** The identity columns of a test in an aggregate row ({@code flaky-tests.sql}, {@code slowest-tests.sql}). */
+  /** The identity columns of a test in an aggregate row ({@code flaky-tests.sql}, {@code tests-by-id.sql}). */
   private static JsonObject testRef(Row row) {
     return new JsonObject()
       .put("testId", row.getLong("test_id"))
@@ -155,19 +155,17 @@ final class ApiRows {
       .put("lastFlakyAt", StoreRows.time(row.getOffsetDateTime("last_flaky_at")));
   }
 
-  /** A row of {@code slowest-tests.sql}. */
-  static JsonObject slowTest(Row row) {
-    List<Long> durations = Arrays.asList(row.getArrayOfLongs("durations"));
-    List<Long> runIds = Arrays.asList(row.getArrayOfLongs("run_ids"));
+  /** A ranked slowest test ({@link SlowestTests}) with its identity, a row of {@code tests-by-id.sql}. */
+  static JsonObject slowTest(Row identity, SlowestTests.Ranked test) {
     JsonArray trend = new JsonArray();
-    for (int i = 0; i < durations.size(); i++) {
-      trend.add(new JsonObject().put("runId", runIds.get(i)).put("duration", durations.get(i)));
+    for (int i = 0; i < test.runIds().length; i++) {
+      trend.add(new JsonObject().put("runId", test.runIds()[i]).put("duration", test.durations()[i]));
     }
-    return testRef(row)
-      .put("meanDuration", row.getLong("mean_ms"))
-      .put("p90Duration", row.getLong("p90_ms"))
-      .put("maxDuration", row.getLong("max_ms"))
-      .put("runs", row.getInteger("runs"))
+    return testRef(identity)
+      .put("meanDuration", test.mean())
+      .put("p90Duration", test.p90())
+      .put("maxDuration", test.max())
+      .put("runs", test.runs())
       .put("trend", trend);
   }
 

@@ -23,8 +23,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.function.UnaryOperator;
 
 /**
  * Projects: the list with each project's latest run and pass rate, one project, its trends, flaky and slowest
@@ -40,10 +38,12 @@ final class ProjectHandler {
 
   private final Pool pool;
   private final Sql<ApiQuery> sql;
+  private final SlowestTests slowest;
 
-  ProjectHandler(Pool pool, Sql<ApiQuery> sql) {
+  ProjectHandler(Pool pool, Sql<ApiQuery> sql, SlowestTests slowest) {
     this.pool = pool;
     this.sql = sql;
+    this.slowest = slowest;
   }
 
   void listProjects(RoutingContext ctx) {
@@ -111,35 +111,43 @@ final class ProjectHandler {
 
   void flakyTests(RoutingContext ctx) {
     // flaky_runs is an integer in the query: the cursor's first part goes back as one.
-    rankedTests(ctx, ApiQuery.FLAKY_TESTS, ApiRows::flakyTest, "flakyRuns", first -> ((Long) first).intValue());
+    rankedTests(ctx, "flakyRuns", (projectId, window, branch, afterRank, afterTest, count) ->
+      pool.preparedQuery(sql.get(ApiQuery.FLAKY_TESTS))
+        .execute(Tuple.of(projectId, window, afterRank == null ? null : afterRank.intValue(), afterTest, count, branch))
+        .map(rows -> {
+          List<JsonObject> tests = new ArrayList<>();
+          rows.forEach(row -> tests.add(ApiRows.flakyTest(row)));
+          return tests;
+        }));
   }
 
   void slowestTests(RoutingContext ctx) {
-    rankedTests(ctx, ApiQuery.SLOWEST_TESTS, ApiRows::slowTest, "meanDuration", first -> first);
+    rankedTests(ctx, "meanDuration", slowest::page);
+  }
+
+  /** One page of a project's tests ranked over a window of its runs, after (rank, test id) when given. */
+  @FunctionalInterface
+  private interface Ranking {
+    Future<List<JsonObject>> page(long projectId, int window, String branch, Long afterRank, Long afterTest,
+                                  int count);
   }
 
   /**
    * A project's tests ranked over its last {@code runs} runs, paged by (rank key, test id): the shape shared by
    * the flaky and the slowest tests.
    */
-  private void rankedTests(RoutingContext ctx, ApiQuery query, Function<Row, JsonObject> mapper, String rankField,
-                           UnaryOperator<Object> rankParam) {
+  private void rankedTests(RoutingContext ctx, String rankField, Ranking ranking) {
     long projectId = Long.parseLong(ctx.pathParam("projectId"));
     QueryParams params = QueryParams.of(ctx, "runs", "branch", "limit", Cursor.PARAM);
     int window = params.integer("runs", 1, MAX_WINDOW, DEFAULT_WINDOW);
     String branch = params.text("branch", 500);
     int limit = params.limit();
     List<Object> after = params.cursor(Cursor.Part.LONG, Cursor.Part.LONG);
-    Tuple args = Tuple.of(projectId, window, after == null ? null : rankParam.apply(after.get(0)),
-      after == null ? null : after.get(1), limit + 1, branch);
     findProject(projectId)
-      .compose(project -> pool.preparedQuery(sql.get(query)).execute(args))
-      .onSuccess(rows -> {
-        List<JsonObject> tests = new ArrayList<>();
-        rows.forEach(row -> tests.add(mapper.apply(row)));
-        Responses.sendJson(ctx, 200, Page.of("tests", tests, limit,
-          last -> Cursor.encode(last.getLong(rankField), last.getLong("testId"))).put("runs", window));
-      })
+      .compose(project -> ranking.page(projectId, window, branch, after == null ? null : (Long) after.get(0),
+        after == null ? null : (Long) after.get(1), limit + 1))
+      .onSuccess(tests -> Responses.sendJson(ctx, 200, Page.of("tests", tests, limit,
+        last -> Cursor.encode(last.getLong(rankField), last.getLong("testId"))).put("runs", window)))
       .onFailure(ctx::fail);
   }
 

@@ -1,3 +1,5 @@
+-- The slowest tests as the API computed them in PostgreSQL before round 2 (one aggregation of the window's results
+-- per request): SlowestTestsTest's oracle for the ranking kept in memory.
 -- Slowest tests of project $1 over its last $2 runs, by mean duration of their final attempts (skipped ones
 -- $6: only the runs of this branch (null: all); runs_project_branch_idx then gives them newest first.
 -- left out); each with p90, max and its durations run by run (oldest first) as a trend.
