@@ -170,6 +170,32 @@ class SchemaTest {
     }
   }
 
+  @Test
+  @DisplayName("V16: a failure context's streak walk reads outcomes from results_test_idx alone (index-only scan)")
+  void streakWalkIsIndexOnly() throws SQLException, IOException {
+    String walk = Files.readString(Path.of("src/main/resources/sql/api/failing-streaks.sql"));
+    try (Connection c = TestDatabase.jdbc(url); Statement s = c.createStatement()) {
+      long project = id(s, "INSERT INTO projects (name) VALUES ('streaks') RETURNING id");
+      long test = id(s, "INSERT INTO tests (project_id, file, title_path, title, identity_hash) VALUES (" + project
+        + ", 'a.spec.ts', ARRAY['fails'], 'fails', '\\x02') RETURNING id");
+      for (int i = 0; i < 3; i++) {
+        long run = id(s, "INSERT INTO runs (project_id, source, status, start_time, end_time) VALUES (" + project
+          + ", 'stream', 'failed', now(), now()) RETURNING id");
+        s.execute("INSERT INTO results (run_id, test_id, project_id, final_retry, status, duration_ms, "
+          + "attempt_count, outcome) VALUES (" + run + ", " + test + ", " + project + ", 0, 'failed', 1, 1, "
+          + "'unexpected')");
+      }
+      s.execute("VACUUM (ANALYZE) results");
+      // The table is tiny: keep the planner off the scans it would prefer to an index at this size.
+      s.execute("SET enable_seqscan = off");
+      s.execute("SET enable_bitmapscan = off");
+      s.execute("PREPARE walk(bigint[], bigint, bigint, text, int) AS " + walk);
+      List<String> plan = strings(s, "EXPLAIN EXECUTE walk(ARRAY[" + test + "]::bigint[], 1000000, " + project
+        + ", NULL, 100)");
+      assertThat(String.join("\n", plan)).contains("Index Only Scan using results_test_idx on results");
+    }
+  }
+
   private static List<String> strings(Statement s, String sql) throws SQLException {
     List<String> out = new java.util.ArrayList<>();
     try (ResultSet rs = s.executeQuery(sql)) {
