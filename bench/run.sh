@@ -20,7 +20,8 @@ if [ ! -f "$jar" ] || [ -n "$(find pom.xml src/main webroot -newer "$jar" -print
   cp -r pom.xml "$build/"
   cp -r src/main "$build/src/main"
   if [ -d webroot ]; then cp -r webroot "$build/webroot"; else mkdir -p "$build/webroot"; fi
-  (cd "$build" && mvn -q -B -DskipTests package)
+  # clean: a migration or resource renamed or removed in src/main must not linger in target/classes.
+  (cd "$build" && mvn -q -B -DskipTests clean package)
 fi
 mkdir -p bench/target/classes
 cp "$jar" bench/target/runboard.jar
