@@ -1,5 +1,5 @@
--- Indexes of results for the reads as they are since round 2's last part (docs/benchmarks.md, "Round 2, at the
--- end").
+-- The indexes of results, fitted to the reads (docs/benchmarks.md, "Round 2, closing: slowest tests, failure
+-- context").
 --
 -- The slowest tests are ranked from each run's durations kept in memory (api/SlowestTests.java), read through the
 -- results primary key; results_project_run_idx served only their per-request aggregation, and every stored result

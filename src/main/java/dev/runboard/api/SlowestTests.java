@@ -3,6 +3,7 @@ package dev.runboard.api;
 import dev.runboard.store.Sql;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -22,9 +23,9 @@ import java.util.Map;
  *
  * <p>Ranking by mean means aggregating every result of the window (20 runs of 5,000 tests: 100,000 results), which
  * PostgreSQL did per request in ≈ 60 ms at 1 M results. Here each run's non-skipped final durations are read once
- * (one row of two arrays per run) and kept, keyed by the run and its stored attempt count: a run's results change
- * only when attempts are stored ({@code store/write-batch.sql}), so a kept run whose count still matches is exact,
- * and a changed one (a running run) is read again. A request thus reads the window's runs (one index range), the
+ * (one packed value per run) and kept, keyed by the run and its stored attempt count: a run's results change only
+ * when attempts are stored ({@code store/write-batch.sql}), so a kept run whose count still matches is exact, and a
+ * changed one (a running run) is read again. A request thus reads the window's runs (one index range), the
  * runs it does not have, and ranks on a worker thread (≈ 1 ms for 100,000 durations), then reads the identity of
  * the page's tests.
  *
@@ -100,8 +101,7 @@ final class SlowestTests {
       .execute(Tuple.of(missing.toArray(new Long[0])))
       .map(rows -> {
         for (Row row : rows) {
-          RunDurations read = new RunDurations(row.getLong("id"), row.getLong("attempts"),
-            unboxed(row.getArrayOfLongs("test_ids")), unboxed(row.getArrayOfLongs("durations")));
+          RunDurations read = unpacked(row.getLong("id"), row.getLong("attempts"), row.getBuffer("packed"));
           keep(read);
           found.add(read);
         }
@@ -189,12 +189,16 @@ final class SlowestTests {
     return new Ranked(testId, mean, sorted[rowNumber > 1 ? (int) rowNumber - 1 : 0], max, runs, runIds, durations);
   }
 
-  private static long[] unboxed(Long[] boxed) {
-    long[] values = new long[boxed.length];
-    for (int i = 0; i < boxed.length; i++) {
-      values[i] = boxed[i];
+  /** A run's (test id, duration) pairs as {@code run-durations.sql} packs them: 16 bytes each, big-endian. */
+  private static RunDurations unpacked(long runId, long attempts, Buffer packed) {
+    int n = packed == null ? 0 : packed.length() / 16;
+    long[] testIds = new long[n];
+    long[] durations = new long[n];
+    for (int i = 0; i < n; i++) {
+      testIds[i] = packed.getLong(16 * i);
+      durations[i] = packed.getLong(16 * i + 8);
     }
-    return values;
+    return new RunDurations(runId, attempts, testIds, durations);
   }
 
   /**
