@@ -97,9 +97,16 @@ public class HttpVerticle extends VerticleBase {
     return port == 0 && config.httpInstances() > 1 ? sharedRandom : port;
   }
 
+  /**
+   * Both listeners' options. Runboard serves no WebSocket: with WebSocket compression off, Vert.x leaves out the
+   * WebSocket extension handler (and its two handshakers) that it otherwise puts in every HTTP/1 connection's
+   * pipeline, where it looks at every response write; an idle live stream holds one connection for hours.
+   */
   private HttpServerOptions serverOptions() {
     return new HttpServerOptions().setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.idleTimeoutMs()))
-      .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+      .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+      .setPerFrameWebSocketCompressionSupported(false)
+      .setPerMessageWebSocketCompressionSupported(false);
   }
 
   /** Every route of the node; the access matrix test lists them from here. */
