@@ -15,6 +15,7 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -35,10 +36,20 @@ public final class Guard {
   private static final String STREAM_TOKEN_HEADER = "X-Stream-Token";
   /** A session's last_seen_at is written at most this often (or twice per idle timeout, if that is shorter). */
   private static final long SESSION_REFRESH_MS = 60_000;
+  /** An API key's last_used_at is written at most this often by one guard (touch-api-key.sql: once a minute). */
+  private static final long KEY_TOUCH_MS = 60_000;
+  /** Keys whose last touch a guard remembers; past this many it forgets them all (they are touched again). */
+  private static final int MAX_TOUCHED_KEYS = 10_000;
 
   private final Pool pool;
   private final Sql<AuthQuery> sql;
   private final AppConfig config;
+  /**
+   * When this guard last recorded each key's use: a reporter authenticates every request with its key (a one-shot
+   * submit is one request per run), and the write would change nothing within the minute. Event-loop confined,
+   * like the guard (one per HTTP verticle instance).
+   */
+  private final Map<Long, Long> touchedKeys = new HashMap<>();
 
   Guard(Pool pool, Sql<AuthQuery> sql, AppConfig config) {
     this.pool = pool;
@@ -196,11 +207,24 @@ public final class Guard {
         }
         Row row = rows.iterator().next();
         long keyId = row.getLong("key_id");
-        pool.preparedQuery(sql.get(AuthQuery.TOUCH_API_KEY)).execute(Tuple.of(keyId))
-          .onFailure(e -> logger.warn("Could not record the use of API key {}: {}", keyId, e.toString()));
+        touchKey(keyId);
         return new Principal(row.getLong("user_id"), row.getString("username"), Role.fromWire(row.getString("role")),
           keyId, false);
       });
+  }
+
+  private void touchKey(long keyId) {
+    long now = System.nanoTime();
+    Long last = touchedKeys.get(keyId);
+    if (last != null && now - last < KEY_TOUCH_MS * 1_000_000) {
+      return;
+    }
+    if (touchedKeys.size() >= MAX_TOUCHED_KEYS) {
+      touchedKeys.clear();
+    }
+    touchedKeys.put(keyId, now);
+    pool.preparedQuery(sql.get(AuthQuery.TOUCH_API_KEY)).execute(Tuple.of(keyId))
+      .onFailure(e -> logger.warn("Could not record the use of API key {}: {}", keyId, e.toString()));
   }
 
   /** Path parameters that name ids must be positive 64-bit integers: 400 before any other check. */
