@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The one place the read API's own rows become JSON. Run summaries and results go through {@link StoreRows}, so
