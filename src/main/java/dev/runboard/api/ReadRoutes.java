@@ -45,8 +45,8 @@ public final class ReadRoutes {
   public static Future<ReadRoutes> create(Vertx vertx, Pool pool, FileStorage files, EventPublisher events,
                                           FileLinks links, AppConfig config) {
     return Sql.load(vertx, ApiQuery.class).map(sql -> {
-      ProjectHandler projects = new ProjectHandler(pool, sql,
-        new SlowestTests(vertx, pool, sql, SlowestTests.MAX_KEPT_DURATIONS));
+      SlowestTests.Kept kept = SlowestTests.Kept.of(vertx, SlowestTests.MAX_KEPT_DURATIONS);
+      ProjectHandler projects = new ProjectHandler(pool, sql, new SlowestTests(vertx, pool, sql, kept));
       RunHandler runs = new RunHandler(pool, sql, projects, files, events, links);
       return new ReadRoutes(projects, runs, new TestHandler(pool, sql, projects),
         new FailureGroupHandler(pool, sql, projects, runs), new RetentionHandler(pool, sql, config),

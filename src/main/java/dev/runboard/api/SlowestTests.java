@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Shareable;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -29,13 +30,12 @@ import java.util.Map;
  * runs it does not have, and ranks on a worker thread (≈ 1 ms for 100,000 durations), then reads the identity of
  * the page's tests.
  *
- * <p>Kept runs hold at most {@link #MAX_KEPT_DURATIONS} durations in all, the least recently used runs dropped
- * first; a window larger than that is read whole each time. One per HTTP verticle instance, event-loop confined
- * (the ranking gets immutable arrays).
+ * <p>A node keeps at most {@link #MAX_KEPT_DURATIONS} durations ({@link Kept}, shared by its HTTP verticle
+ * instances), the least recently used runs dropped first; a window larger than that is read whole each time.
  */
 final class SlowestTests {
 
-  /** Durations kept per HTTP verticle instance: 16 bytes each (test id and duration), 16 MiB in all. */
+  /** Durations a node keeps: 16 bytes each (test id and duration), 16 MiB in all. */
   static final long MAX_KEPT_DURATIONS = 1_000_000;
   /** {@code percentile_disc(0.9)}, as PostgreSQL computes it. */
   private static final double P90 = 0.9;
@@ -54,15 +54,13 @@ final class SlowestTests {
   private final Vertx vertx;
   private final Pool pool;
   private final Sql<ApiQuery> sql;
-  private final long maxKept;
-  private final Map<Long, RunDurations> kept = new LinkedHashMap<>(64, 0.75f, true);
-  private long keptDurations;
+  private final Kept kept;
 
-  SlowestTests(Vertx vertx, Pool pool, Sql<ApiQuery> sql, long maxKept) {
+  SlowestTests(Vertx vertx, Pool pool, Sql<ApiQuery> sql, Kept kept) {
     this.vertx = vertx;
     this.pool = pool;
     this.sql = sql;
-    this.maxKept = maxKept;
+    this.kept = kept;
   }
 
   /**
@@ -87,8 +85,8 @@ final class SlowestTests {
     List<RunDurations> found = new ArrayList<>(runs.size());
     List<Long> missing = new ArrayList<>();
     for (WindowRun run : runs) {
-      RunDurations known = kept.get(run.id());
-      if (known != null && known.attempts() == run.attempts()) {
+      RunDurations known = kept.get(run.id(), run.attempts());
+      if (known != null) {
         found.add(known);
       } else {
         missing.add(run.id());
@@ -102,23 +100,51 @@ final class SlowestTests {
       .map(rows -> {
         for (Row row : rows) {
           RunDurations read = unpacked(row.getLong("id"), row.getLong("attempts"), row.getBuffer("packed"));
-          keep(read);
+          kept.put(read);
           found.add(read);
         }
         return found;
       });
   }
 
-  private void keep(RunDurations run) {
-    RunDurations before = kept.put(run.runId(), run);
-    if (before != null) {
-      keptDurations -= before.testIds().length;
+  /**
+   * The runs' durations a node keeps, shared by its HTTP verticle instances (one bound per node, whatever its
+   * core count): at most {@code maxDurations} in all, the least recently used runs dropped first. Its few calls
+   * per request take its lock; the arrays it hands out are never changed.
+   */
+  static final class Kept implements Shareable {
+
+    private final long maxDurations;
+    private final Map<Long, RunDurations> runs = new LinkedHashMap<>(64, 0.75f, true);
+    private long durations;
+
+    Kept(long maxDurations) {
+      this.maxDurations = maxDurations;
     }
-    keptDurations += run.testIds().length;
-    Iterator<RunDurations> oldest = kept.values().iterator();
-    while (keptDurations > maxKept && oldest.hasNext()) {
-      keptDurations -= oldest.next().testIds().length;
-      oldest.remove();
+
+    /** The node's store; the first caller's bound counts. */
+    static Kept of(Vertx vertx, long maxDurations) {
+      return (Kept) vertx.sharedData().getLocalMap("runboard.api").computeIfAbsent("slowest-tests",
+        k -> new Kept(maxDurations));
+    }
+
+    /** Run {@code runId}'s durations as of {@code attempts} stored attempts, or null. */
+    synchronized RunDurations get(long runId, long attempts) {
+      RunDurations known = runs.get(runId);
+      return known != null && known.attempts() == attempts ? known : null;
+    }
+
+    synchronized void put(RunDurations run) {
+      RunDurations before = runs.put(run.runId(), run);
+      if (before != null) {
+        durations -= before.testIds().length;
+      }
+      durations += run.testIds().length;
+      Iterator<RunDurations> oldest = runs.values().iterator();
+      while (durations > maxDurations && oldest.hasNext()) {
+        durations -= oldest.next().testIds().length;
+        oldest.remove();
+      }
     }
   }
 
