@@ -1,7 +1,9 @@
 -- Stores one batch of a run in one statement: new attempts, the changed results, the batch's events, and the
 -- counter increments. The caller holds the run's row lock and has computed every value under it: which attempts
 -- are new (so plain inserts: the unique key on (run_id, test_id, retry) only guards), which tests are new to the
--- run ($41: their results are inserted) and which results change (updated).
+-- run ($41: their results are inserted) and which results change (updated). A one-shot run, whose only batch
+-- this is, also sets its duration percentiles ($42, $43: p50 and p90 of its non-skipped results, computed by the
+-- caller as percentile_disc does; null leaves them).
 WITH new_attempts AS (
   INSERT INTO attempts (run_id, test_id, retry, status, expected_status, duration_ms, line, col, error_message,
                         error_stack, error_location, steps, annotations, attachments, extra, seq, outcome,
@@ -44,6 +46,7 @@ WITH new_attempts AS (
 UPDATE runs
 SET total = total + $31, passed = passed + $32, failed = failed + $33, timed_out = timed_out + $34,
     skipped = skipped + $35, interrupted = interrupted + $36, flaky = flaky + $37, attempts = attempts + $38,
-    last_seq = $39, last_activity_at = now()
+    last_seq = $39, last_activity_at = now(),
+    test_p50_ms = coalesce($42::bigint, test_p50_ms), test_p90_ms = coalesce($43::bigint, test_p90_ms)
 WHERE id = $1
 RETURNING total, passed, failed, timed_out, skipped, interrupted, flaky, attempts, expected_tests

@@ -1,5 +1,6 @@
 package dev.runboard.api;
 
+import dev.runboard.model.Percentiles;
 import dev.runboard.store.Sql;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -211,8 +212,7 @@ final class SlowestTests {
     }
     long[] sorted = durations.clone();
     Arrays.sort(sorted);
-    long rowNumber = (long) Math.ceil(P90 * runs);
-    return new Ranked(testId, mean, sorted[rowNumber > 1 ? (int) rowNumber - 1 : 0], max, runs, runIds, durations);
+    return new Ranked(testId, mean, Percentiles.disc(sorted, P90), max, runs, runIds, durations);
   }
 
   /** A run's (test id, duration) pairs as {@code run-durations.sql} packs them: 16 bytes each, big-endian. */

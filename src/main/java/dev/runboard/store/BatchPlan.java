@@ -4,6 +4,7 @@ import dev.runboard.model.AttemptStatus;
 import dev.runboard.model.Counters;
 import dev.runboard.model.ErrorFingerprint;
 import dev.runboard.model.Outcome;
+import dev.runboard.model.Percentiles;
 import dev.runboard.model.RunEvent;
 
 import java.util.ArrayList;
@@ -158,6 +159,17 @@ final class BatchPlan {
     if (result.outcome() == Outcome.FLAKY) {
       d[6] += sign;
     }
+  }
+
+  /**
+   * p50 and p90 of the results' durations, skipped ones left out, as {@code set-run-percentiles.sql} computes
+   * them over a run's results: for a one-shot run, whose only batch this is; null when every result is skipped.
+   */
+  long[] percentiles() {
+    long[] durations = results.stream().filter(r -> r.status() != AttemptStatus.SKIPPED)
+      .mapToLong(Result::durationMs).sorted().toArray();
+    return durations.length == 0 ? null
+      : new long[] {Percentiles.disc(durations, 0.5), Percentiles.disc(durations, 0.9)};
   }
 
   List<Row> newAttempts() {

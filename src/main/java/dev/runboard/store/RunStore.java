@@ -250,7 +250,7 @@ public final class RunStore {
       }
       return testsAndAttempts(conn, locked.projectId(), runId, attempts).compose(found -> {
         BatchPlan plan = BatchPlan.of(locked, attempts, found.ids(), found.existing(), true);
-        return writeBatch(conn, locked, plan, shard).map(v -> new Batch(runId, locked.projectId(), locked.status(),
+        return writeBatch(conn, locked, plan, shard, null).map(v -> new Batch(runId, locked.projectId(), locked.status(),
           plan.stored(), plan.duplicates(), plan.events(), plan.counters()));
       });
     }));
@@ -366,7 +366,9 @@ public final class RunStore {
       });
   }
 
-  private Future<Void> writeBatch(SqlConnection conn, LockedRun run, BatchPlan plan, Integer shard) {
+  /** {@code percentiles}: p50 and p90 to set on the run (a one-shot run's, see BatchPlan#percentiles), or null. */
+  private Future<Void> writeBatch(SqlConnection conn, LockedRun run, BatchPlan plan, Integer shard,
+                                  long[] percentiles) {
     List<BatchPlan.Row> rows = plan.newAttempts();
     List<BatchPlan.Result> results = plan.results();
     List<RunEvent.Logged> logged = plan.loggedEvents();
@@ -407,7 +409,9 @@ public final class RunStore {
       .addValue(delta.skipped()).addValue(delta.interrupted()).addValue(delta.flaky()).addValue(delta.attempts())
       .addValue(plan.lastSeq())
       .addValue(shard)
-      .addValue(results.stream().map(BatchPlan.Result::fresh).toArray(Boolean[]::new));
+      .addValue(results.stream().map(BatchPlan.Result::fresh).toArray(Boolean[]::new))
+      .addValue(percentiles == null ? null : percentiles[0])
+      .addValue(percentiles == null ? null : percentiles[1]);
     return query(conn, StoreQuery.WRITE_BATCH, params).mapEmpty();
   }
 
@@ -512,12 +516,18 @@ public final class RunStore {
     return order.indexOf(a) <= order.indexOf(b) ? a : b;
   }
 
-  /** Every way a run ends comes here: its duration percentiles are kept, and its run-finished event logged. */
+  /**
+   * Every way a run ends comes here (a one-shot run through {@link #logRunFinished}, its percentiles set by its
+   * batch): its duration percentiles are kept, and its run-finished event logged.
+   */
   private Future<RunEvent.RunFinished> insertRunFinished(SqlConnection conn, RunSummary summary, long seq) {
-    RunEvent.RunFinished event = new RunEvent.RunFinished(seq, summary);
     return query(conn, StoreQuery.SET_RUN_PERCENTILES, Tuple.of(summary.id()))
-      .compose(v -> insertEvent(conn, summary.id(), event))
-      .map(event);
+      .compose(v -> logRunFinished(conn, summary, seq));
+  }
+
+  private Future<RunEvent.RunFinished> logRunFinished(SqlConnection conn, RunSummary summary, long seq) {
+    RunEvent.RunFinished event = new RunEvent.RunFinished(seq, summary);
+    return insertEvent(conn, summary.id(), event).map(event);
   }
 
   private Future<RowSet<Row>> insertEvent(SqlConnection conn, long runId, RunEvent.Logged event) {
@@ -550,11 +560,14 @@ public final class RunStore {
           // Seq 1 is the run-finished event; one-shot runs have no live events before it.
           LockedRun fresh = new LockedRun(runId, projectId, run.projectName(), finish.status(), null, 1,
             new Counters(0, 0, 0, 0, 0, 0, 0, 0, run.expectedTests()), true, null, List.of(), null);
+          // Its only batch also sets its percentiles, which a streamed run's finish computes from its results.
           Future<Map<TestKey, Long>> ids = attempts.isEmpty() ? Future.succeededFuture(Map.of())
-            : testIds(conn, projectId, attempts).compose(found ->
-              writeBatch(conn, fresh, BatchPlan.of(fresh, attempts, found, List.of(), false), null).map(found));
-          return ids.compose(found -> summary(conn, runId)
-            .compose(summary -> insertRunFinished(conn, summary, 1).map(new Submitted(summary, found))));
+            : testIds(conn, projectId, attempts);
+          return ids.compose(found -> {
+            BatchPlan plan = BatchPlan.of(fresh, attempts, found, List.of(), false);
+            return writeBatch(conn, fresh, plan, null, plan.percentiles()).map(found);
+          }).compose(found -> summary(conn, runId)
+            .compose(summary -> logRunFinished(conn, summary, 1).map(new Submitted(summary, found))));
         }));
   }
 
@@ -793,11 +806,13 @@ public final class RunStore {
 
   /** Numbers repeated (identity, retry) pairs: the k-th one gets variant k-1. */
   static List<NewAttempt> withVariants(List<NewAttempt> entries) {
-    Map<String, Integer> seen = new HashMap<>();
+    // Keys equal exactly when identities (hence their hashes) and retries are: entries come with variant 0.
+    record Seen(TestKey test, int retry) {
+    }
+    Map<Seen, Integer> seen = new HashMap<>();
     List<NewAttempt> out = new ArrayList<>(entries.size());
     for (NewAttempt entry : entries) {
-      String key = Arrays.toString(entry.test().identityHash()) + "#" + entry.retry();
-      int variant = seen.merge(key, 1, Integer::sum) - 1;
+      int variant = seen.merge(new Seen(entry.test().withVariant(0), entry.retry()), 1, Integer::sum) - 1;
       out.add(variant == 0 ? entry : entry.withTest(entry.test().withVariant(variant)));
     }
     return out;

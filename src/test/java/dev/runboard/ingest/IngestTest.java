@@ -33,6 +33,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -555,11 +556,59 @@ class IngestTest {
     assertThat(scalar("SELECT count(*) FROM runs WHERE id = " + runId + " AND expected_tests IS NULL"))
       .as("an old reporter's totalTests counts attempts: it is not the run's expectedTests").isEqualTo(1);
 
+    assertPercentilesAsPostgresComputesThem(runId);
+
     JsonObject bad = payload.copy();
     bad.put("projectName", "submit-never-made");
     bad.getJsonArray("testCases").getJsonObject(2).put("status", "weird");
     assertError(post("/api/test-runs/submit", reporterKey, bad), 400, "validation_failed", "testCases[2].status");
     assertThat(scalar("SELECT count(*) FROM projects WHERE name = 'submit-never-made'")).isZero();
+  }
+
+  @Test
+  @DisplayName("a submitted run's p50 and p90 are percentile_disc of its final non-skipped results, as a finish sets")
+  void submitPercentiles() throws Exception {
+    Random random = new Random(18);
+    JsonArray cases = new JsonArray();
+    for (int i = 0; i < 23; i++) {
+      String location = "tests/p" + i + ".spec.ts:1:1";
+      if (i % 5 == 0) {
+        // Retried: the first try's duration is not its result's.
+        cases.add(new JsonObject().put("title", "t" + i).put("location", location).put("status", "failed")
+          .put("duration", 90_000).put("retries", 0));
+      }
+      String status = i % 7 == 3 ? "skipped" : "passed";
+      int duration = status.equals("skipped") ? 100_000 : random.nextInt(5_000);
+      cases.add(new JsonObject().put("title", "t" + i).put("location", location).put("status", status)
+        .put("duration", duration).put("retries", i % 5 == 0 ? 1 : 0));
+    }
+    JsonObject payload = new JsonObject().put("projectName", "percentiles").put("status", "passed")
+      .put("startTime", "2026-11-20T09:15:00.000Z").put("duration", 1000).put("testCases", cases);
+    HttpResponse<Buffer> response = post("/api/test-runs/submit", reporterKey, payload);
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(201);
+    long runId = response.bodyAsJsonObject().getLong("testRunId");
+    assertThat(scalar("SELECT count(*) FROM results WHERE run_id = " + runId)).isEqualTo(23);
+    assertPercentilesAsPostgresComputesThem(runId);
+    assertThat(scalar("SELECT test_p90_ms FROM runs WHERE id = " + runId)).as("no skipped or first-try duration")
+      .isLessThan(5_000);
+
+    JsonObject allSkipped = payload.copy().put("testCases", new JsonArray().add(new JsonObject().put("title", "s")
+      .put("location", "tests/s.spec.ts:1:1").put("status", "skipped").put("duration", 0).put("retries", 0)));
+    long skippedRun = post("/api/test-runs/submit", reporterKey, allSkipped).bodyAsJsonObject().getLong("testRunId");
+    assertThat(scalar("SELECT count(*) FROM runs WHERE id = " + skippedRun
+      + " AND test_p50_ms IS NULL AND test_p90_ms IS NULL")).as("nothing ran, nothing to rank").isEqualTo(1);
+  }
+
+  /** The run's stored p50 and p90 are set and equal what set-run-percentiles.sql computes from its results. */
+  private static void assertPercentilesAsPostgresComputesThem(long runId) throws SQLException {
+    String recount = "SELECT percentile_disc(%s) WITHIN GROUP (ORDER BY duration_ms) FROM results WHERE run_id = "
+      + runId + " AND status <> 'skipped'";
+    assertThat(scalar("SELECT count(*) FROM runs WHERE id = " + runId + " AND test_p50_ms IS NOT NULL"))
+      .isEqualTo(1);
+    assertThat(scalar("SELECT test_p50_ms FROM runs WHERE id = " + runId))
+      .isEqualTo(scalar(recount.formatted("0.5")));
+    assertThat(scalar("SELECT test_p90_ms FROM runs WHERE id = " + runId))
+      .isEqualTo(scalar(recount.formatted("0.9")));
   }
 
   @Test
