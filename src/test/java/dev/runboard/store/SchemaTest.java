@@ -97,7 +97,8 @@ class SchemaTest {
   }
 
   @Test
-  @DisplayName("V13 migrates a populated database: results lose their foreign keys, deleting runs still deletes them")
+  @DisplayName("V13 and V17 migrate a populated database: results and attempts lose their foreign keys, deleting runs "
+    + "or tests still deletes them")
   void leanResultsMigration() throws SQLException {
     DatabaseUrl old = TestDatabase.freshDatabase();
     Flyway.configure().dataSource(old.jdbcUrl(), old.user(), old.password()).locations("classpath:db/migration")
@@ -121,12 +122,17 @@ class SchemaTest {
     try (Connection c = TestDatabase.jdbc(old); Statement s = c.createStatement()) {
       assertThat(strings(s, "SELECT conname FROM pg_constraint WHERE conrelid = 'results'::regclass AND contype = 'f'"))
         .isEmpty();
+      assertThat(strings(s, "SELECT conname FROM pg_constraint WHERE conrelid = 'attempts'::regclass "
+        + "AND contype = 'f'")).isEmpty();
       assertThat(strings(s, "SELECT count(*) FROM results")).containsExactly("2");
-      // The cascade the foreign keys had, now the triggers': one statement deletes the run and its results.
+      assertThat(strings(s, "SELECT count(*) FROM attempts")).containsExactly("2");
+      // The cascade the foreign keys had, now the triggers': one statement deletes the run, its attempts and results.
       s.execute("DELETE FROM runs WHERE id = " + runs[0]);
       assertThat(strings(s, "SELECT run_id FROM results")).containsExactly(Long.toString(runs[1]));
+      assertThat(strings(s, "SELECT run_id FROM attempts")).containsExactly(Long.toString(runs[1]));
       s.execute("DELETE FROM tests");
       assertThat(strings(s, "SELECT count(*) FROM results")).containsExactly("0");
+      assertThat(strings(s, "SELECT count(*) FROM attempts")).containsExactly("0");
     }
   }
 
