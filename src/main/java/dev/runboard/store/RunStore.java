@@ -250,8 +250,8 @@ public final class RunStore {
       }
       return testsAndAttempts(conn, locked.projectId(), runId, attempts).compose(found -> {
         BatchPlan plan = BatchPlan.of(locked, attempts, found.ids(), found.existing(), true);
-        return writeBatch(conn, locked, plan, shard, null).map(v -> new Batch(runId, locked.projectId(), locked.status(),
-          plan.stored(), plan.duplicates(), plan.events(), plan.counters()));
+        return writeBatch(conn, locked, plan, shard, null).map(v -> new Batch(runId, locked.projectId(),
+          locked.status(), plan.stored(), plan.duplicates(), plan.events(), plan.counters()));
       });
     }));
   }
