@@ -11,12 +11,19 @@
 ALTER TABLE attempts DROP CONSTRAINT attempts_run_id_fkey;
 ALTER TABLE attempts DROP CONSTRAINT attempts_test_id_fkey;
 
--- V13's triggers now delete a run's or a test's attempts and results, one statement each.
+-- V13's triggers now delete a run's or a test's attempts and results, and one parent at a time through the index
+-- that leads with its id, as the keys' cascade did. V13 joined the transition table instead, which the planner
+-- knows only by its row count: deleting 10 of 200 runs (50,000 of 1 M results) was planned as a hash join over a
+-- scan of the whole table. With both tables deleted that way such a delete took 330–490 ms; this way 110–190 ms.
 ALTER FUNCTION results_delete_of_runs() RENAME TO rows_delete_of_runs;
 CREATE OR REPLACE FUNCTION rows_delete_of_runs() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  gone_id bigint;
 BEGIN
-  DELETE FROM attempts a USING gone g WHERE a.run_id = g.id;
-  DELETE FROM results r USING gone g WHERE r.run_id = g.id;
+  FOR gone_id IN SELECT id FROM gone LOOP
+    DELETE FROM attempts WHERE run_id = gone_id;
+    DELETE FROM results WHERE run_id = gone_id;
+  END LOOP;
   RETURN NULL;
 END
 $$;
@@ -24,9 +31,13 @@ ALTER TRIGGER runs_delete_results ON runs RENAME TO runs_delete_rows;
 
 ALTER FUNCTION results_delete_of_tests() RENAME TO rows_delete_of_tests;
 CREATE OR REPLACE FUNCTION rows_delete_of_tests() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  gone_id bigint;
 BEGIN
-  DELETE FROM attempts a USING gone g WHERE a.test_id = g.id;
-  DELETE FROM results r USING gone g WHERE r.test_id = g.id;
+  FOR gone_id IN SELECT id FROM gone LOOP
+    DELETE FROM attempts WHERE test_id = gone_id;
+    DELETE FROM results WHERE test_id = gone_id;
+  END LOOP;
   RETURN NULL;
 END
 $$;
